@@ -1,0 +1,93 @@
+"""The `callnlp` command: a thin layer over the Python API.
+
+Each command makes one API call; a `CallnlpError` becomes one line on stderr and exit
+code 1, a usage mistake exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from callnlp import __version__
+from callnlp.errors import CallnlpError
+from callnlp.pipeline import analyze
+from callnlp.record import CallAnalysis
+
+_ANALYZE_EXAMPLE = """\
+examples:
+  callnlp analyze corpora/en/aurora_q2_2025_call.txt
+  callnlp analyze transcript.txt --json > record.json
+  cat transcript.txt | callnlp analyze -
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except CallnlpError as exc:
+        print(f"callnlp: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("callnlp: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0  # the reader (head, less) closed the pipe: nothing left to say
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callnlp",
+        description="Turn earnings-call transcripts (Chinese, English or mixed) into structured records.",
+        epilog="Run 'callnlp COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"callnlp {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    p = commands.add_parser(
+        "analyze",
+        help="analyze one transcript and print a summary or the full record",
+        description="Analyze one transcript file (UTF-8/16, GB18030, Big5, HTML...) and print "
+        "a readable summary, or with --json the whole analysis record.",
+        epilog=_ANALYZE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="transcript file, or - to read standard input")
+    p.add_argument("--json", action="store_true", help="print the full record as JSON")
+    p.add_argument(
+        "--max-mb", type=float, default=16.0, metavar="MB", help="refuse files larger than this (default 16)"
+    )
+    p.set_defaults(run=_analyze)
+    return parser
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    max_bytes = int(args.max_mb * 1024 * 1024)
+    if args.file == "-":
+        result = analyze(sys.stdin.buffer.read(), name="<stdin>", max_bytes=max_bytes)
+    else:
+        result = analyze(args.file, max_bytes=max_bytes)
+    for warning in result.call.warnings:
+        print(f"callnlp: warning: {warning}", file=sys.stderr)
+    print(result.to_json() if args.json else summary(result))
+    return 0
+
+
+def summary(result: CallAnalysis) -> str:
+    """A short human-readable summary of an analysis."""
+    call = result.call
+    rows = [
+        ("call", call.id),
+        ("source", call.source or "-"),
+        ("language", call.language.value),
+        ("encoding", call.encoding),
+        ("sentences", f"{len(result.sentences):,}"),
+        ("tokens", f"{call.tokens:,}"),
+    ]
+    return "\n".join(f"{key:<10} {value}" for key, value in rows)

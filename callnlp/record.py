@@ -1,0 +1,89 @@
+"""The analysis record: what `callnlp analyze --json` prints and the store keeps.
+
+The field names and values are a public contract (users parse the JSON and query the store
+with SQL): extend it by adding fields, never by renaming or re-meaning one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Language(StrEnum):
+    """The language of a call or a sentence."""
+
+    ZH = "zh"
+    EN = "en"
+    MIXED = "mixed"
+
+
+@dataclass(frozen=True)
+class Call:
+    """What identifies a call.
+
+    Attributes:
+        id: sha256 of the original bytes.
+        source: the file it was read from, or None.
+        language: zh, en, or mixed when each language holds at least a fifth of the text.
+        company, date, period: filled by metadata inference (None when unknown).
+        encoding: the encoding the file was decoded with.
+        tokens: the number of tokens (words, numbers, codes; not punctuation).
+        warnings: what had to be repaired to read the file.
+    """
+
+    id: str
+    source: str | None
+    language: Language
+    company: str | None = None
+    date: str | None = None
+    period: str | None = None
+    encoding: str = "utf-8"
+    tokens: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence, with its place in the original file.
+
+    `text` is the normalized text that was analyzed; `line`, `start` and `end` point into
+    the original file, so `original[start:end]` shows the source as the user has it.
+    Scores stay None until a scorer fills them.
+    """
+
+    index: int
+    turn: int | None
+    line: int
+    start: int
+    end: int
+    text: str
+    lang: Language | None
+    sentiment: float | None = None
+    tone: str | None = None
+    hedging: float | None = None
+    hedged: bool | None = None
+    forward_looking: bool | None = None
+    cues: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CallAnalysis:
+    """The whole record of one call."""
+
+    call: Call
+    sentences: tuple[Sentence, ...] = ()
+    turns: tuple[Any, ...] = ()
+    qa_pairs: tuple[Any, ...] = ()
+    figures: tuple[Any, ...] = ()
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-ready data, in the documented field order."""
+        return asdict(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The record as JSON text (UTF-8 characters, not escapes)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)

@@ -1,0 +1,280 @@
+"""The bilingual tokenizer.
+
+Text is cut into script runs by one regular expression: quantities (`9.816亿美元`,
+`$1.06 billion`, `50bps`, `23,876`), product and filing codes (`GB200`, `NVL72`, `10-Q`,
+`Q1`), English words, Han runs and punctuation. Han runs are segmented by jieba's
+dictionary and HMM through rjieba (the Rust jieba-rs), with the finance user dictionary in
+models/userdict.txt. Words of that dictionary that mix scripts (`调整后EBITDA`) are joined
+after segmentation.
+
+Tokens are `NamedTuple`s rather than dataclasses: a transcript has tens of thousands of
+them, and tuples are several times cheaper to make.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from enum import StrEnum
+from functools import cached_property, partial
+from itertools import accumulate
+from typing import NamedTuple
+
+from callnlp.normalize import HAN
+from callnlp.offsets import OffsetMap
+from callnlp.resources import lines
+
+
+class TokenKind(StrEnum):
+    """What a token is."""
+
+    WORD = "word"
+    QUANTITY = "quantity"
+    CODE = "code"
+    PUNCT = "punct"
+
+
+class Token(NamedTuple):
+    """One token.
+
+    Attributes:
+        text: the normalized text of the token.
+        start: start offset (into the original text when a map was given).
+        end: end offset, exclusive.
+        lang: "zh" or "en" for words in that script, None for numbers and punctuation.
+        kind: word, quantity, code or punct.
+    """
+
+    text: str
+    start: int
+    end: int
+    lang: str | None
+    kind: TokenKind
+
+    @property
+    def quantity(self) -> bool:
+        """Whether the token is an amount: a number with or without its unit."""
+        return self.kind is TokenKind.QUANTITY
+
+
+_ZH_SCALE = "(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)"
+_ZH_UNIT = "(?:美元|美金|人民币|元|港元|港币|欧元|英镑|日元|新台币|台币)"
+_ZH_MEASURE = "(?:个百分点|百分点|基点|倍|兆瓦时|兆瓦|吉瓦时|吉瓦|千瓦)"
+_EN_SCALE = r"(?:\s?(?:trillion|billion|million|thousand|bn|mn|mm|tn)\b|[kmbKMB]\b)"
+_EN_MEASURE = (
+    r"(?:\s?(?:percentage\spoints?|per\s?cent|percent|basis\spoints?|bps|bp|pp|MWh|GWh|MW|GW|kW)\b|x\b|%)"
+)
+_CURRENCY = r"(?:US\$|HK\$|NT\$|C\$|A\$|S\$|RMB|USD|CNY|HKD|EUR|GBP|JPY|[$€£¥])\s?"
+_NUMBER = r"(?:(?<![A-Za-z0-9.])[-+])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+# Punctuation that jieba returns one character a token, so it can ride along in a Han run.
+_ZH_PUNCT = "。、,;:!?\"'()《》〈〉「」『』【】…—·~"
+
+_PATTERN = re.compile(
+    rf"""
+    (?P<filing>(?<![A-Za-z0-9])(?:
+        \d{{1,2}}-[A-Z]{{1,2}}                                   # 10-Q 10-K 8-K
+      | [1-4][QH]\d{{2}}(?:\d{{2}})?                             # 4Q24 1H2025
+    )(?![A-Za-z0-9]))
+  | (?P<quantity>(?:{_CURRENCY})?{_NUMBER}(?:
+        多?{_ZH_SCALE}?多?{_ZH_UNIT}|多?{_ZH_SCALE}|%|{_ZH_MEASURE}|{_EN_SCALE}|{_EN_MEASURE}
+    )?(?![0-9]))
+  | (?P<code>(?<![A-Za-z0-9])(?:
+        [A-Z][A-Za-z]{{0,4}}\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*   # GB200 NVL72 H100 Q1 FY25
+      | [A-Z]{{2,}}-\d+[A-Za-z]?                                 # COVID-19 GPT-4o
+    )(?![A-Za-z0-9]))
+  | (?P<latin>[A-Za-z]*[a-z](?=[A-Z]{{1,4}}\d)                   # CoreWeave|Q1
+      | [A-Za-z]+(?:['-][A-Za-z]+)*(?<!'s)(?![A-Za-z0-9])
+      | 's\b
+      | [A-Za-z0-9]+)
+  | (?P<zh>[{HAN}〇][{HAN}〇{_ZH_PUNCT}]*)
+  | (?P<space>\s+)
+  | (?P<punct>\.{{2,}}|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ZH_NUMERAL = re.compile(
+    r"[零〇一二两三四五六七八九十百千万亿几]+(?:多|余)?(?:倍|成|半|个百分点|百分点|%)?|[一两]半"
+)
+_HAN1 = re.compile(f"[{HAN}]")
+_LATIN1 = re.compile("[A-Za-z]")
+_HAN_WORD = re.compile(f"[{HAN}]+")
+
+
+class _KindOf(dict[str, TokenKind]):
+    """The kind of a token jieba returned, cached by its text."""
+
+    def __missing__(self, w: str) -> TokenKind:
+        if w[0] < "\u3400" and w[0] != "〇":
+            kind = TokenKind.PUNCT
+        elif len(w) > 1 and _ZH_NUMERAL.fullmatch(w):
+            kind = TokenKind.QUANTITY
+        else:
+            kind = TokenKind.WORD
+        self[w] = kind
+        return kind
+
+
+_KIND_OF = _KindOf()
+_LANG_OF = {TokenKind.PUNCT: None, TokenKind.QUANTITY: "zh", TokenKind.WORD: "zh"}
+
+
+class Tokenizer:
+    """Bilingual tokenizer; call it on a text.
+
+    Args:
+        userdict: whether to load the finance dictionary in models/userdict.txt.
+        hmm: whether jieba's HMM may join characters into words it does not know.
+
+    Example:
+        >>> tok = Tokenizer()
+        >>> [t.text for t in tok("CoreWeaveQ1收入同比激增四倍,达9.816亿美元")]
+        ['CoreWeave', 'Q1', '收入', '同比', '激增', '四倍', ',', '达', '9.816亿美元']
+    """
+
+    def __init__(self, userdict: bool = True, hmm: bool = True) -> None:
+        self.userdict = userdict
+        self.hmm = hmm
+
+    @cached_property
+    def _jieba(self):
+        import rjieba
+
+        jieba = rjieba.Jieba()
+        if self.userdict:
+            for word, freq, tag in user_words():
+                if _HAN_WORD.fullmatch(word):
+                    jieba.add_word(word, freq, tag)
+        return jieba
+
+    @cached_property
+    def _joins(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """Mixed-script dictionary words, by their first part: {"调整后": [(parts, word)]}."""
+        joins: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        if self.userdict:
+            for word, _, _ in user_words():
+                if not _HAN_WORD.fullmatch(word):
+                    parts = tuple(t.text for t in self._raw(word, OffsetMap.identity(len(word))))
+                    if len(parts) > 1:
+                        joins.setdefault(parts[0], []).append((parts, word))
+        for options in joins.values():
+            options.sort(key=lambda option: -len(option[0]))  # longest word first
+        return joins
+
+    @cached_property
+    def _mixed(self) -> re.Pattern[str]:
+        """Finds any mixed-script dictionary word, so texts without one skip the join pass."""
+        words = sorted((w for options in self._joins.values() for _, w in options), key=len, reverse=True)
+        return re.compile("|".join(map(re.escape, words)) or "(?!)")
+
+    def __call__(self, text: str, offsets: OffsetMap | None = None) -> list[Token]:
+        """Tokenize `text`.
+
+        Args:
+            text: the text, normally a `Document.text` or a slice of it.
+            offsets: when given, token offsets are mapped through it (into the original).
+
+        Returns:
+            The tokens in order; whitespace is not a token.
+        """
+        # Tokens are tuples of strings and numbers, which cannot form reference cycles;
+        # the cyclic garbage collector would only rescan the growing list again and
+        # again (it doubled the tokenizer's time).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            tokens = self._raw(text, offsets or OffsetMap.identity(len(text)))
+            if self._joins and self._mixed.search(text):
+                tokens = self._join(tokens)
+            return tokens
+        finally:
+            if paused:
+                gc.enable()
+
+    def _raw(self, text: str, offsets: OffsetMap) -> list[Token]:
+        # The hot loop of the whole pipeline. Chinese (the bulk of most transcripts) goes
+        # to jieba in runs that include the punctuation between words, and its tokens are
+        # built by C-level map/zip; tuple.__new__ skips the NamedTuple's Python __new__.
+        # Offsets are shifted in bulk while a match lies in one linear stretch of the map.
+        out: list[Token] = []
+        append, extend = out.append, out.extend
+        new = tuple.__new__
+        make = partial(new, Token)
+        cut = self._jieba.cut
+        hmm = self.hmm
+        kind_of, lang_of = _KIND_OF.__getitem__, _LANG_OF.__getitem__
+        word, quantity, code, punct = TokenKind.WORD, TokenKind.QUANTITY, TokenKind.CODE, TokenKind.PUNCT
+        norm, orig = offsets.norm, offsets.orig
+        last = len(norm) - 2
+        k, hi, delta = 0, -1, None
+        for m in _PATTERN.finditer(text):
+            group = m.lastgroup
+            if group == "space":
+                continue
+            s, e = m.span()
+            if e > hi:
+                while k < last and norm[k + 1] <= s:
+                    k += 1
+                hi = norm[k + 1]
+                delta = orig[k] - norm[k] if norm[k + 1] - norm[k] == orig[k + 1] - orig[k] else None
+            if group == "zh":
+                words = cut(m.group(), hmm)
+                kinds = list(map(kind_of, words))
+                if delta is not None and e <= hi:
+                    bounds = list(accumulate(map(len, words), initial=s + delta))
+                    starts, ends = bounds, bounds[1:]
+                else:
+                    bounds = list(accumulate(map(len, words), initial=s))
+                    starts, ends = offsets.starts(bounds[:-1]), offsets.ends(bounds[1:])
+                extend(map(make, zip(words, starts, ends, map(lang_of, kinds), kinds, strict=True)))
+                continue
+            if delta is not None and e <= hi:
+                s, e = s + delta, e + delta
+            else:
+                s, e = offsets.start(s), offsets.end(e)
+            if group == "punct":
+                append(new(Token, (m.group(), s, e, None, punct)))
+            elif group == "latin":
+                append(new(Token, (m.group(), s, e, "en", word)))
+            elif group == "quantity":
+                t = m.group()
+                lang = "zh" if _HAN1.search(t) else ("en" if _LATIN1.search(t) else None)
+                append(new(Token, (t, s, e, lang, quantity)))
+            else:
+                append(new(Token, (m.group(), s, e, "en", code)))
+        if len(_KIND_OF) > 1_000_000:
+            _KIND_OF.clear()  # new words found by the HMM accumulate over a long batch
+        return out
+
+    def _join(self, tokens: list[Token]) -> list[Token]:
+        joins = self._joins
+        out: list[Token] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            tok = tokens[i]
+            for parts, whole in joins.get(tok.text, ()):
+                k = len(parts)
+                if (
+                    i + k <= n
+                    and tuple(t.text for t in tokens[i : i + k]) == parts
+                    and all(tokens[j].end == tokens[j + 1].start for j in range(i, i + k - 1))
+                ):
+                    out.append(Token(whole, tok.start, tokens[i + k - 1].end, "zh", TokenKind.WORD))
+                    i += k
+                    break
+            else:
+                out.append(tok)
+                i += 1
+        return out
+
+
+def user_words() -> list[tuple[str, int | None, str | None]]:
+    """The entries of models/userdict.txt: (word, frequency or None, tag or None)."""
+    entries = []
+    for row in lines("userdict.txt"):
+        fields = row[0].split()
+        word, rest = fields[0], fields[1:]
+        freq = int(rest.pop(0)) if rest and rest[0].isdigit() else None
+        entries.append((word, freq, rest[0] if rest else None))
+    return entries

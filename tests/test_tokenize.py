@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+
+from callnlp.tokenize import Tokenizer, TokenKind, user_words
+
+
+@pytest.fixture(scope="module")
+def tok() -> Tokenizer:
+    return Tokenizer()
+
+
+def texts(tok: Tokenizer, text: str) -> list[str]:
+    return [t.text for t in tok(text)]
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        "9.816亿美元", "10.6亿美元", "23,876", "23.4%", "12.6亿元", "4.15亿美元", "1,100.9亿",
+        "$1.06 billion", "US$981.6 million", "USD34.6 million", "HK$2.5bn", "€12m", "¥300",
+        "50bps", "50 bps", "150 basis points", "3 percentage points", "2.5pp", "3x", "10 percent",
+        "三百", "六倍", "-5%", "1000多万元", "30兆瓦", "1.2吉瓦", "-3.2",
+    ],
+)  # fmt: skip
+def test_tokenize_keeps_quantities_whole(tok: Tokenizer, quantity: str) -> None:
+    for text in (f"营收为{quantity},同比增长", f"Revenue was {quantity}, up"):
+        found = [t for t in tok(text) if t.quantity]
+        assert [t.text for t in found] == [quantity], text
+
+
+@pytest.mark.parametrize(
+    "code", ["GB200", "NVL72", "H100", "10-Q", "10-K", "8-K", "Q1", "FY25", "4Q24", "COVID-19"]
+)
+def test_tokenize_keeps_product_and_filing_codes_whole(tok: Tokenizer, code: str) -> None:
+    for text in (f"部署{code}系统", f"We shipped {code} units."):
+        tokens = [t for t in tok(text) if t.text == code]
+        assert len(tokens) == 1, text
+        assert tokens[0].kind is TokenKind.CODE
+        assert not tokens[0].quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("CoreWeaveQ1收入同比激增四倍", ["CoreWeave", "Q1", "收入", "同比", "激增", "四倍"]),
+        ("一季度调整后EBITDA利润率62%", ["一季度", "调整后EBITDA利润率", "62%"]),
+        ("剩余履约义务为259亿美元", ["剩余履约义务", "为", "259亿美元"]),
+        ("资本支出可能会不稳定", ["资本支出", "可能", "会", "不稳定"]),
+        ("We'll see; it's lumpy.", ["We'll", "see", ";", "it", "'s", "lumpy", "."]),
+        ("CoreWeave's year-over-year growth", ["CoreWeave", "'s", "year-over-year", "growth"]),
+        ("2012-13财年", ["2012", "-", "13", "财年"]),
+        ("27%至28%", ["27%", "至", "28%"]),
+        ("超大规模客户与OpenAI签约", ["超大规模客户", "与", "OpenAI", "签约"]),
+    ],
+)
+def test_tokenize_segments_mixed_text(tok: Tokenizer, text: str, tokens: list[str]) -> None:
+    assert texts(tok, text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "langs"),
+    [
+        ("收入Revenue 9.816亿美元 $5m 23% ,", ["zh", "en", "zh", "en", None, None]),
+    ],
+)
+def test_tokenize_sets_lang(tok: Tokenizer, text: str, langs: list[str | None]) -> None:
+    assert [t.lang for t in tok(text)] == langs
+
+
+def test_tokenize_offsets_point_into_the_text(tok: Tokenizer) -> None:
+    text = "CoreWeave一季度营收9.816亿美元, up 420% y/y。"
+    for t in tok(text):
+        assert text[t.start : t.end] == t.text
+
+
+def test_tokenize_every_user_dictionary_word_is_one_token(tok: Tokenizer) -> None:
+    for word, _, _ in user_words():
+        assert texts(tok, f"我们的{word}很好") == ["我们", "的", word, "很", "好"], word
+
+
+def test_tokenize_maps_seed_tokens_back_to_the_original(tok: Tokenizer, seeds) -> None:
+    from callnlp.normalize import normalize
+    from callnlp.text import load
+
+    for path in seeds:
+        doc = normalize(load(path))
+        tokens = tok(doc.text, doc.offsets)
+        assert len(tokens) > 1000
+        same = sum(normalize(load(doc.source.text[t.start : t.end].encode())).text == t.text for t in tokens)
+        assert same >= 0.995 * len(tokens), path.name
+        assert all(doc.source.line(t.start) >= 1 for t in tokens)
+
+
+def test_tokenize_agrees_with_the_jieba_package_on_the_seeds(tok: Tokenizer, seeds) -> None:
+    import logging
+    import re
+
+    import jieba
+
+    from callnlp.normalize import HAN, normalize
+    from callnlp.resources import lines
+    from callnlp.text import load
+
+    jieba.setLogLevel(logging.WARNING)
+    reference = jieba.Tokenizer()
+    for row in lines("userdict.txt"):
+        word, *rest = row[0].split()
+        if re.fullmatch(f"[{HAN}]+", word):
+            reference.add_word(word, tag=rest[-1] if rest else None)
+    ours = theirs = agree = 0
+    for path in seeds:
+        text = normalize(load(path)).text
+        for run in re.findall(f"[{HAN}]+", text):
+            a = {(t.start, t.end) for t in tok(run)}
+            b, pos = set(), 0
+            for w in reference.cut(run):
+                b.add((pos, pos + len(w)))
+                pos += len(w)
+            ours, theirs, agree = ours + len(a), theirs + len(b), agree + len(a & b)
+    assert agree / theirs >= 0.99
+    assert agree / ours >= 0.99
+
+
+def test_tokenize_empty_and_blank(tok: Tokenizer) -> None:
+    assert tok("") == []
+    assert tok(" \n\t ") == []
