@@ -23,6 +23,8 @@ _STOP = re.compile(rf"(?:[。!?]+|\.{{2,}}|[.;])[{_CLOSE}]*")
 _HAN1 = re.compile(f"[{HAN}]")
 _WORD_BEFORE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?\.?$|[A-Za-z]+\.$")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
+# "a." "3." "iv." opening a line number a list item: their period ends nothing.
+_LIST_MARKER = re.compile(r"\s*(?:[A-Za-z]|\d{1,2}|[ivxIVX]{1,4})")
 _SOFT_BREAK = re.compile(r"[,,、:]\s*|\s+")
 
 
@@ -53,7 +55,7 @@ def split_sentences(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, in
     for start, end in _paragraphs(text):
         begin = start
         for m in _STOP.finditer(text, start, end):
-            if _is_boundary(text, m, end):
+            if _is_boundary(text, m, end) and not _LIST_MARKER.fullmatch(text, begin, m.start()):
                 _emit(text, begin, m.end(), spans, max_chars)
                 begin = m.end()
         _emit(text, begin, end, spans, max_chars)

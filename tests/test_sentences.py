@@ -45,6 +45,9 @@ def split(text: str, **kw) -> list[str]:
         ("我们的合作伙伴包括OpenAI.下一个问题。", ["我们的合作伙伴包括OpenAI.", "下一个问题。"]),
         ("客户包括Microsoft. 下一个问题。", ["客户包括Microsoft.", "下一个问题。"]),
         ("Revenue grew 420%. 收入增长了420%。", ["Revenue grew 420%.", "收入增长了420%。"]),
+        # list markers
+        ("a. 收入增长。b. 成本下降。", ["a. 收入增长。", "b. 成本下降。"]),
+        ("1. Revenue grew. 2. Costs fell.", ["1. Revenue grew.", "2. Costs fell."]),
         # mojibake question marks glued to letters are not stops
         ("他们?cè)?017年正式转型。", ["他们?cè)?017年正式转型。"]),
         # line breaks end sentences, except an English line that wraps

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from callnlp.cli import main
+
+ZH = "营收同比增长420%。净亏损扩大至3.146亿美元。"
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "callnlp", *args], input=stdin, capture_output=True, timeout=120
+    )
+
+
+def test_cli_analyze_prints_a_summary(tmp_path, capsys) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(ZH, encoding="utf-8")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "language   zh" in out
+    assert "sentences  2" in out
+    assert "tokens" in out
+
+
+def test_cli_analyze_json_is_the_record(tmp_path, capsys) -> None:
+    path = tmp_path / "call.txt"
+    path.write_bytes(ZH.encode("gb18030"))
+    assert main(["analyze", str(path), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["call"]["encoding"] == "gb18030"
+    assert record["sentences"][1]["text"] == "净亏损扩大至3.146亿美元。"
+
+
+def test_cli_reads_standard_input() -> None:
+    done = run("analyze", "-", "--json", stdin=ZH.encode())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["call"]["source"] == "<stdin>"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(200)), "PNG image"),
+        (bytes(range(256)) * 4, "binary"),
+    ],
+)
+def test_cli_bad_input_is_one_line_naming_the_file(tmp_path, content: bytes, reason: str) -> None:
+    path = tmp_path / "bad input.txt"
+    path.write_bytes(content)
+    done = run("analyze", str(path))
+    assert done.returncode == 1
+    err = done.stderr.decode()
+    assert err.count("\n") == 1
+    assert err.startswith(f"callnlp: error: {path}: ")
+    assert reason in err
+    assert "Traceback" not in err
+
+
+def test_cli_missing_file_and_too_large(tmp_path) -> None:
+    done = run("analyze", str(tmp_path / "nope.txt"))
+    assert done.returncode == 1
+    assert "no such file" in done.stderr.decode()
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"revenue " * 200_000)
+    done = run("analyze", str(big), "--max-mb", "1")
+    assert done.returncode == 1
+    assert "over the 1.0 MB limit" in done.stderr.decode()
+
+
+def test_cli_warns_on_stderr_and_still_analyzes(tmp_path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes(ZH.encode()[:-1])
+    done = run("analyze", str(path))
+    assert done.returncode == 0
+    assert "warning" in done.stderr.decode()
+    assert "cut.txt" in done.stderr.decode()
+
+
+def test_cli_help_teaches_with_examples() -> None:
+    done = run("analyze", "--help")
+    assert done.returncode == 0
+    assert "examples:" in done.stdout.decode()
+    assert run().returncode == 2

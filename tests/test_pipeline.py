@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from callnlp import Analyzer, analyze
+from callnlp.errors import InputTooLargeError
+from callnlp.record import Language
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "sentences"),
+    [
+        ("营收同比增长420%。净亏损扩大至3.146亿美元。", Language.ZH, 2),
+        ("Revenue grew 420% year over year. Net loss widened.", Language.EN, 2),
+        ("营收同比增长420%。Revenue grew 420% year over year.", Language.MIXED, 2),
+        ("CoreWeave在GB200上的部署领先。", Language.ZH, 1),
+        ("We deployed GB200 for 英伟达.", Language.EN, 1),
+    ],
+)
+def test_pipeline_detects_language_and_counts(text: str, language: Language, sentences: int) -> None:
+    result = analyze(text.encode())
+    assert result.call.language is language
+    assert len(result.sentences) == sentences
+    assert result.call.tokens > 0
+
+
+def test_pipeline_record_has_the_documented_shape() -> None:
+    record = json.loads(analyze("营收为9.816亿美元。Revenue grew.".encode(), name="x.txt").to_json())
+    assert list(record) == ["call", "sentences", "turns", "qa_pairs", "figures", "signals"]
+    assert {"id", "source", "language", "company", "date", "period"} <= set(record["call"])
+    sentence = record["sentences"][0]
+    assert list(sentence)[:7] == ["index", "turn", "line", "start", "end", "text", "lang"]
+    assert {"sentiment", "tone", "hedging", "hedged", "forward_looking", "cues"} <= set(sentence)
+    assert record["call"]["source"] == "x.txt"
+
+
+def test_pipeline_sentence_offsets_and_lines_point_into_the_original(seed) -> None:
+    result = analyze(seed("003"))
+    original = seed("003").read_text(encoding="utf-8")
+    lines = original.split("\n")
+    for s in result.sentences:
+        piece = original[s.start : s.end]
+        assert piece
+        assert lines[s.line - 1].find(piece.split("\n")[0][:10]) >= 0
+    first = next(s for s in result.sentences if "领域" in s.text)
+    assert "領(lǐng)域" in original[first.start : first.end]
+
+
+def test_pipeline_analyzes_every_seed(seeds) -> None:
+    for path in seeds:
+        result = analyze(path)
+        assert result.call.language is Language.ZH, path.name  # English names and sources only
+        assert len(result.sentences) > 30
+        assert result.call.tokens > 800
+        assert result.call.id == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+
+
+def test_pipeline_refuses_a_50mb_single_line_quickly(tmp_path) -> None:
+    path = tmp_path / "one_line.txt"
+    path.write_bytes("收入增长了。Revenue grew 5%. ".encode() * (50 * 1024 * 1024 // 36))
+    with pytest.raises(InputTooLargeError, match=r"one_line\.txt: 52\.4 MB is over"):
+        analyze(path)
+
+
+@pytest.mark.slow
+def test_pipeline_completes_a_large_single_line_when_allowed(tmp_path) -> None:
+    unit = "收入增长了,毛利率提升150个基点,Revenue grew 5% and margins expanded "
+    path = tmp_path / "one_line.txt"
+    text = unit * (8 * 1024 * 1024 // len(unit.encode()))
+    path.write_bytes(text.encode())
+    result = Analyzer(max_bytes=64 * 1024 * 1024)(path)
+    # cut at commas or spaces into pieces of at most 1000 characters, none lost
+    assert max(s.end - s.start for s in result.sentences) <= 1000
+    assert len(result.sentences) >= len(text) // 1000
+    assert sum(len(s.text) for s in result.sentences) >= len(text.strip()) - len(result.sentences)
+    assert result.sentences[-1].line == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [
+        ("interpreted_tianlan_2025q3.txt", Language.MIXED),
+        ("zh_qa_style_jinghong_2025q2.txt", Language.ZH),
+    ],
+)
+def test_pipeline_call_language_of_corpus_transcripts(name: str, language: Language) -> None:
+    from conftest import CORPORA
+
+    assert analyze(CORPORA / "calls" / name).call.language is language
