@@ -23,7 +23,8 @@ from callnlp.errors import (
     InputTooLargeError,
 )
 
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_MB = 1024 * 1024  # sizes in messages and --max-mb are binary megabytes
+DEFAULT_MAX_BYTES = 16 * _MB
 """Earnings-call transcripts are 20-300 KB; a larger input is almost always a mistake."""
 
 LEGACY_ENCODINGS = ("gb18030", "big5", "cp1252")
@@ -160,7 +161,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
 
 def _too_large(name: str, size: int, limit: int) -> str:
     return (
-        f"{name}: {size / 1e6:.1f} MB is over the {limit / 1e6:.1f} MB limit for one transcript; "
+        f"{name}: {size / _MB:.1f} MB is over the {limit / _MB:.1f} MB limit for one transcript; "
         "split it, or raise the limit (--max-mb, or load(..., max_bytes=...))"
     )
 

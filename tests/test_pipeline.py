@@ -59,8 +59,10 @@ def test_pipeline_analyzes_every_seed(seeds) -> None:
 
 def test_pipeline_refuses_a_50mb_single_line_quickly(tmp_path) -> None:
     path = tmp_path / "one_line.txt"
-    path.write_bytes("收入增长了。Revenue grew 5%. ".encode() * (50 * 1024 * 1024 // 36))
-    with pytest.raises(InputTooLargeError, match=r"one_line\.txt: 52\.4 MB is over"):
+    size = 50 * 1024 * 1024
+    unit = "收入增长了。Revenue grew 5%. ".encode()
+    path.write_bytes((unit * (size // len(unit) + 1))[:size])
+    with pytest.raises(InputTooLargeError, match=r"one_line\.txt: 50\.0 MB is over the 16\.0 MB limit"):
         analyze(path)
 
 
