@@ -133,6 +133,8 @@ def load(
     if not data.strip():
         raise EmptyInputError(f"{shown}: the file is empty; give a transcript with text in it")
     text, encoding, warnings = _decode(data, shown)
+    if not text.strip().strip("\ufeff\u200b"):
+        raise EmptyInputError(f"{shown}: the file holds only white space; give a transcript with text in it")
     if "\x00" in text:
         raise BinaryInputError(f"{shown}: the file holds NUL characters, so it is binary, not text")
     return Source(

@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callnlp import Analyzer, analyze
-from callnlp.errors import InputTooLargeError
+from callnlp.errors import InputError, InputTooLargeError
 from callnlp.record import Language
 
 
@@ -91,3 +93,23 @@ def test_pipeline_call_language_of_corpus_transcripts(name: str, language: Langu
     from conftest import CORPORA
 
     assert analyze(CORPORA / "calls" / name).call.language is language
+
+
+_ALPHABET = st.sampled_from(
+    [*"营收增长亿美元領域的。,;!?…“”() \n\r\t.$%-0123456789abcQGBxǐā<>/&#;\u3000\ufeff\ue7c1"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=300))
+def test_pipeline_never_crashes_on_random_text(text: str) -> None:
+    if not text.strip().strip("\ufeff"):
+        with pytest.raises(InputError, match=r"^random\.txt: the file (is empty|holds only white space)"):
+            analyze(text.encode(), name="random.txt")
+        return
+    result = analyze(text.encode(), name="random.txt")
+    previous_end = 0
+    for s in result.sentences:
+        assert previous_end <= s.start <= s.end <= len(text)
+        assert 1 <= s.line <= text.count("\n") + text.count("\r") + 1
+        previous_end = s.end

@@ -81,6 +81,8 @@ def test_load_seed_encodings_are_detected_on_real_text(seeds) -> None:
     [
         (b"", EmptyInputError, "empty"),
         (b" \n\t\r\n ", EmptyInputError, "empty"),
+        ("\u3000\u00a0\n".encode(), EmptyInputError, "only white space"),
+        ("\u3000\n".encode("utf-16"), EmptyInputError, "only white space"),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), BinaryInputError, "PNG"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", BinaryInputError, "pdftotext"),
         (b"PK\x03\x04" + b"\x00" * 40, BinaryInputError, "ZIP"),
