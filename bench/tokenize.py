@@ -10,6 +10,7 @@ same run, and prints the median MB/s of several rounds with ratios against plain
 Rows:
   callnlp tokenize   callnlp's tokenizer on normalized text: tokens with offsets into the
                      ORIGINAL text, quantities merged (normalization not counted)
+  callnlp structure  speaker turns, roles, sections, Q&A pairs on normalized text
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
   jieba.cut          the jieba package, plain segmentation (list of strings)
@@ -75,6 +76,7 @@ def main() -> None:
     import rjieba
 
     from callnlp import Tokenizer, analyze, load, normalize, split_sentences
+    from callnlp.structure import StructureParser
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
@@ -82,6 +84,7 @@ def main() -> None:
     texts = [d.decode("utf-8") for d in docs]
     normalized = [normalize(load(d)) for d in docs]
     tok = Tokenizer()
+    parser = StructureParser()
     tok("预热")
     rjieba.cut("预热")
     mb = sum(map(len, docs)) / 1e6
@@ -96,6 +99,7 @@ def main() -> None:
         # Results are dropped as they come, as a batch would: a list holding them all
         # would make Python's cyclic GC rescan them and time the GC, not the work.
         ("callnlp tokenize", lambda: consume(tok(d.text, d.offsets) for d in normalized)),
+        ("callnlp structure", lambda: consume(parser(d) for d in normalized)),
         ("callnlp text layer", text_layer),
         ("callnlp analyze", lambda: consume(analyze(d) for d in docs)),
         ("jieba.cut", lambda: consume(list(jieba.cut(t)) for t in texts)),
@@ -116,6 +120,9 @@ def main() -> None:
     for name, speed in results.items():
         vs_spacy = f"{speed / spacy_speed:>10.1f}" if spacy_speed else f"{'-':>10}"
         print(f"{name:<20}{speed:>8.2f}{speed / base:>10.2f}{vs_spacy}")
+    tokenize_time = 1 / results["callnlp tokenize"]
+    for stage in ("callnlp structure",):
+        print(f"{stage} adds {100 / results[stage] / tokenize_time:.1f}% to tokenization time")
 
 
 if __name__ == "__main__":

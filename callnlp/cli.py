@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 
 from callnlp import __version__
@@ -80,8 +82,9 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def summary(result: CallAnalysis) -> str:
-    """A short human-readable summary of an analysis."""
+    """A human-readable summary of an analysis: the call, then an outline of its turns."""
     call = result.call
+    sections = Counter(t.section.value for t in result.turns)
     rows = [
         ("call", call.id),
         ("source", call.source or "-"),
@@ -89,5 +92,50 @@ def summary(result: CallAnalysis) -> str:
         ("encoding", call.encoding),
         ("sentences", f"{len(result.sentences):,}"),
         ("tokens", f"{call.tokens:,}"),
+        (
+            "turns",
+            f"{len(result.turns)} ({', '.join(f'{n} {s}' for s, n in sections.items())}), "
+            f"{len(result.qa_pairs)} question-answer pairs",
+        ),
     ]
-    return "\n".join(f"{key:<10} {value}" for key, value in rows)
+    lines = [f"{key:<10} {value}" for key, value in rows]
+    if result.turns:
+        lines.append("")
+        lines.append(_outline(result))
+    return "\n".join(lines)
+
+
+def _outline(result: CallAnalysis) -> str:
+    first: dict[int, str] = {}
+    for sentence in result.sentences:
+        if sentence.turn is not None:
+            first.setdefault(sentence.turn, sentence.text)
+    header = f"{'#':>3} {'line':>5}  {'section':<9}{'role':<13}{_fit('speaker', 34)}  first words"
+    rows = [header]
+    for t in result.turns:
+        who = t.speaker or "-"
+        detail = t.firm or t.title
+        if detail:
+            who = f"{who} ({detail})"
+        if t.translates is not None:
+            who = f"{who} -> #{t.translates}"
+        words = _fit(" ".join(first.get(t.index, "").split()), 40).rstrip()
+        rows.append(
+            f"{t.index:>3} {t.line:>5}  {t.section.value:<9}{t.role.value:<13}{_fit(who, 34)}  {words}"
+        )
+    return "\n".join(rows)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut or pad `text` to `width` terminal columns (a Chinese character takes two)."""
+    out, used = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used + w > width:
+            if out and used + 1 <= width:
+                out.append("…")
+                used += 1
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * (width - used)

@@ -11,6 +11,7 @@ from pathlib import Path
 from callnlp.normalize import HAN, Document, normalize
 from callnlp.record import Call, CallAnalysis, Language, Sentence
 from callnlp.sentences import MAX_CHARS, split_sentences
+from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Tokenizer, TokenKind
 
@@ -44,13 +45,15 @@ class Analyzer:
         max_sentence_chars: int = MAX_CHARS,
     ) -> None:
         self.tokenizer = tokenizer or _default_tokenizer()
+        self.structure = StructureParser()
         self.max_bytes = max_bytes
         self.max_sentence_chars = max_sentence_chars
 
     def __call__(self, source: str | Path | bytes, *, name: str | None = None) -> CallAnalysis:
         """Analyze a transcript given as a path or as its bytes."""
         doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
-        sentences = self._sentences(doc)
+        structure = self.structure(doc)
+        sentences = self._sentences(doc, structure.blocks)
         tokens = self.tokenizer(doc.text, doc.offsets)
         call = Call(
             id=doc.source.id,
@@ -60,17 +63,32 @@ class Analyzer:
             tokens=len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT),
             warnings=doc.warnings,
         )
-        return CallAnalysis(call=call, sentences=tuple(sentences))
+        return CallAnalysis(
+            call=call, sentences=tuple(sentences), turns=structure.turns, qa_pairs=structure.qa_pairs
+        )
 
-    def _sentences(self, doc: Document) -> list[Sentence]:
+    def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> list[Sentence]:
         out: list[Sentence] = []
         previous: Language | None = None
-        for index, (start, end) in enumerate(split_sentences(doc.text, self.max_sentence_chars)):
-            text = doc.text[start:end]
-            lang = _sentence_language(text) or previous
-            previous = lang
-            ostart, oend = doc.span(start, end)
-            out.append(Sentence(index, None, doc.source.line(ostart), ostart, oend, text, lang))
+        for block in blocks:
+            piece = doc.text[block.start : block.end]
+            for start, end in split_sentences(piece, self.max_sentence_chars):
+                text = piece[start:end]
+                lang = _sentence_language(text) or previous
+                previous = lang
+                ostart, oend = doc.span(block.start + start, block.start + end)
+                out.append(
+                    Sentence(
+                        len(out),
+                        block.turn,
+                        doc.source.line(ostart),
+                        ostart,
+                        oend,
+                        text,
+                        lang,
+                        section=block.section,
+                    )
+                )
         return out
 
 

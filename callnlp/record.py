@@ -20,6 +20,61 @@ class Language(StrEnum):
     MIXED = "mixed"
 
 
+class Role(StrEnum):
+    """Who a speaker is on the call."""
+
+    EXECUTIVE = "executive"
+    ANALYST = "analyst"
+    OPERATOR = "operator"
+    INTERPRETER = "interpreter"
+    UNIDENTIFIED = "unidentified"
+    OTHER = "other"
+
+
+class Section(StrEnum):
+    """The part of a call a turn or sentence belongs to."""
+
+    PREPARED = "prepared"
+    QA = "qa"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker's turn.
+
+    Attributes:
+        index: position among the call's turns, from 0.
+        speaker: the name as written, or None for an unnamed speaker (主持人, 问, Operator).
+        role: executive, analyst, operator, interpreter, unidentified or other.
+        title: the job title when stated anywhere in the call (首席执行官, Chief Financial Officer).
+        firm: the analyst's firm when stated (摩根士丹利, Mizuho).
+        section: prepared, qa or other.
+        translates: for an interpreter's turn, the index of the turn it renders.
+        line: 1-based line of the turn's header in the original file.
+        start, end: the turn's span (header and speech) in the original file.
+    """
+
+    index: int
+    speaker: str | None
+    role: Role
+    title: str | None
+    firm: str | None
+    section: Section
+    translates: int | None
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class QAPair:
+    """An analyst's question turn and the management turns that answer it."""
+
+    question: int
+    answers: tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class Call:
     """What identifies a call.
@@ -51,7 +106,8 @@ class Sentence:
 
     `text` is the normalized text that was analyzed; `line`, `start` and `end` point into
     the original file, so `original[start:end]` shows the source as the user has it.
-    Scores stay None until a scorer fills them.
+    `turn` is the index of the turn it was said in (None outside any turn), `section` that
+    turn's section. Scores stay None until a scorer fills them.
     """
 
     index: int
@@ -67,6 +123,7 @@ class Sentence:
     hedged: bool | None = None
     forward_looking: bool | None = None
     cues: tuple[dict[str, Any], ...] = ()
+    section: Section = Section.OTHER
 
 
 @dataclass(frozen=True)
@@ -75,8 +132,8 @@ class CallAnalysis:
 
     call: Call
     sentences: tuple[Sentence, ...] = ()
-    turns: tuple[Any, ...] = ()
-    qa_pairs: tuple[Any, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    qa_pairs: tuple[QAPair, ...] = ()
     figures: tuple[Any, ...] = ()
     signals: dict[str, Any] = field(default_factory=dict)
 

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPORA
+
+from callnlp import analyze
+from callnlp.normalize import normalize
+from callnlp.record import Role, Section
+from callnlp.structure import StructureParser, header, heading
+from callnlp.text import load
+
+
+def parse(text: str):
+    return StructureParser()(normalize(load(text.encode())))
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker", "role", "title", "firm", "same_line_speech"),
+    [
+        # Chinese news write-ups and minutes
+        ("Mike Intrator,首席执行官:", "Mike Intrator", Role.EXECUTIVE, "首席执行官", None, None),
+        ("Mike Intrator,首席执行官: \u00a0", "Mike Intrator", Role.EXECUTIVE, "首席执行官", None, None),
+        ("摩根士丹利的Kate Wise:", "Kate Wise", Role.ANALYST, None, "摩根士丹利", None),
+        ("Needham公司的Mike Sykos:", "Mike Sykos", Role.ANALYST, None, "Needham公司", None),
+        ("未具名发言人:", None, Role.UNIDENTIFIED, None, None, None),
+        ("主持人:各位投资者好,欢迎参加", None, Role.OPERATOR, None, None, "各位投资者好,欢迎参加"),
+        ("操作员:", None, Role.OPERATOR, None, None, None),
+        ("董事长 王建国:", "王建国", Role.EXECUTIVE, "董事长", None, None),
+        ("问(中金公司 张磊):请问毛利率展望?", "张磊", Role.ANALYST, None, "中金公司", "请问毛利率展望?"),
+        ("答(李敏):谢谢。", "李敏", Role.EXECUTIVE, None, None, "谢谢。"),
+        ("答:谢谢。", None, Role.EXECUTIVE, None, None, "谢谢。"),
+        ("翻译:", None, Role.INTERPRETER, None, None, None),
+        # English layouts
+        ("Operator", None, Role.OPERATOR, None, None, None),
+        ("Dana Whitfield -- CEO", "Dana Whitfield", Role.EXECUTIVE, "CEO", None, None),
+        ("Al Wu -- Chief Operating Officer", "Al Wu", Role.EXECUTIVE, "Chief Operating Officer", None, None),
+        ("Laura Chen -- Morgan Stanley -- Analyst", "Laura Chen", Role.ANALYST, None, "Morgan Stanley", None),
+        ("Raj Patel - CFO", "Raj Patel", Role.EXECUTIVE, "CFO", None, None),
+        ("Tom Hale - Jefferies", "Tom Hale", Role.ANALYST, None, "Jefferies", None),
+        ("Interpreter", None, Role.INTERPRETER, None, None, None),
+        ("Unidentified Analyst", None, Role.ANALYST, None, None, None),
+        ("Mei Tanaka: Thank you, operator.", "Mei Tanaka", None, None, None, "Thank you, operator."),
+        ("Operator: Good day, everyone.", None, Role.OPERATOR, None, None, "Good day, everyone."),
+    ],
+)  # fmt: skip
+def test_structure_reads_headers(line, speaker, role, title, firm, same_line_speech) -> None:
+    found = header(line)
+    assert found is not None, line
+    assert (found.speaker, found.role, found.title, found.firm) == (speaker, role, title, firm)
+    speech = line[found.speech :] if found.speech is not None else None
+    assert speech == same_line_speech
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "财务数据如下:",
+        "  财务数据如下:",
+        "以下为CoreWeave Q1财报电话会议的内容整理:",
+        "营收:第一季度营收为9.816亿美元,较上年同期的1.887亿美元同比增长420%;",
+        "主要财务数据如下:",
+        "营业收入:12.6亿元,同比增长23.4%",
+        "Here are the highlights for the quarter:",
+        "Revenue: $1.06 billion, up 23%",
+        "Net Income: $5 million",
+        "Revenue - up 5% on the year",
+        "We grew revenue 20%. That's the summary.",
+        "",
+    ],
+)
+def test_structure_lines_ending_in_a_colon_are_not_all_speakers(line: str) -> None:
+    assert header(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Prepared Remarks:", "prepared"),
+        ("Questions and Answers:", "qa"),
+        ("Question-and-Answer Session", "qa"),
+        ("问答环节", "qa"),
+        ("Company Participants", "executives"),
+        ("Conference Call Participants", "analysts"),
+        ("Call participants:", "participants"),
+        ("风险提示及免责条款", "end"),
+        ("(会议结束)", "end"),
+        ("Duration: 58 minutes", "end"),
+        ("Revenue grew", None),
+    ],
+)
+def test_structure_headings(line: str, kind: str | None) -> None:
+    assert heading(line) == kind
+
+
+def test_structure_seed_000_facts(seed) -> None:
+    result = analyze(seed("000"))
+    turns = result.turns
+    assert len(turns) == 31
+    assert turns[0].line == 47
+    assert (turns[0].speaker, turns[0].title) == ("Mike Intrator", "首席执行官")
+    prepared = [t for t in turns if t.section is Section.PREPARED]
+    assert [(t.speaker, t.role) for t in prepared] == [
+        ("Mike Intrator", Role.EXECUTIVE),
+        ("Nitin Agrawal", Role.EXECUTIVE),
+    ]
+    questions = [t for t in turns if t.role is Role.ANALYST]
+    assert len(questions) == 13
+    assert len({t.speaker for t in questions}) == 11
+    assert all(t.firm for t in questions)
+    assert len(result.qa_pairs) == 13
+    unnamed = [t for t in turns if t.speaker is None]
+    assert len(unnamed) == 7
+    assert all(t.role is Role.UNIDENTIFIED for t in unnamed)
+    answering = {a for p in result.qa_pairs for a in p.answers}
+    assert {t.index for t in unnamed} <= answering
+    # A speaker keeps one identity: every Mike Intrator turn is the executive.
+    assert {(t.role, t.title) for t in turns if t.speaker == "Mike Intrator"} == {
+        (Role.EXECUTIVE, "首席执行官")
+    }
+
+
+def test_structure_seed_000_news_and_risk_notice_are_in_no_turn(seed) -> None:
+    result = analyze(seed("000"))
+    text = seed("000").read_text(encoding="utf-8")
+    notice = text.index("风险提示及免责条款")
+    assert all(t.end <= notice for t in result.turns)
+    for s in result.sentences:
+        if s.line <= 45 or s.start >= notice:
+            assert s.turn is None
+            assert s.section is Section.OTHER
+        else:
+            assert s.turn is not None
+    assert not any("Mike Intrator,首席执行官" in s.text for s in result.sentences)  # headers are no speech
+
+
+def _gold_files():
+    return sorted((CORPORA / "gold").glob("*.json"))
+
+
+@pytest.mark.parametrize("gold_path", _gold_files(), ids=lambda p: p.stem)
+def test_structure_matches_gold(gold_path) -> None:
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    result = analyze(CORPORA / gold["source"])
+    got = [
+        {
+            "line": t.line,
+            "speaker": t.speaker,
+            "role": t.role.value,
+            "title": t.title,
+            "firm": t.firm,
+            "section": t.section.value,
+            "translates": t.translates,
+        }
+        for t in result.turns
+    ]
+    assert got == gold["turns"]
+    assert [{"question": p.question, "answers": list(p.answers)} for p in result.qa_pairs] == gold["qa_pairs"]
+
+
+def test_structure_gold_set_covers_every_layout() -> None:
+    names = {p.stem.split("_")[0] for p in _gold_files()}
+    assert {"zh", "interpreted"} <= names
+
+
+def test_structure_news_article_is_one_other_turn() -> None:
+    s = parse("公司发布财报。营收增长20%。\n分析师认为前景乐观。")
+    assert len(s.turns) == 1
+    assert (s.turns[0].role, s.turns[0].section, s.turns[0].speaker) == (Role.OTHER, Section.OTHER, None)
+    assert s.qa_pairs == ()
+
+
+def test_structure_no_qa_is_all_prepared() -> None:
+    s = parse(
+        "Operator\nWelcome.\nAnn Lee -- Chief Executive Officer\nWe grew.\nBo Chen -- CFO\nMargins rose."
+    )
+    assert [t.section for t in s.turns] == [Section.PREPARED] * 3
+    assert s.qa_pairs == ()
+
+
+def test_structure_qa_without_operator_pairs_by_analyst() -> None:
+    s = parse(
+        "Ann Lee -- CEO\nWe grew.\nQ&A\nBo Li -- Mizuho -- Analyst\nWhy?\nAnn Lee\nDemand.\n"
+        "Raj Rao -- CFO\nAnd pricing.\nBo Li\nAnd next year?\nAnn Lee\nMore."
+    )
+    assert [(p.question, p.answers) for p in s.qa_pairs] == [(1, (2, 3)), (4, (5,))]
+
+
+def test_structure_odd_spacing_and_full_width_colons() -> None:
+    s = parse(
+        "  Mike Intrator , 首席执行官 ：\n谢谢。\n摩根士丹利的 Kate Wise：\n请问?\n"
+        "\u3000未具名发言人:\u00a0\n好的。"
+    )
+    assert [(t.speaker, t.role) for t in s.turns] == [
+        ("Mike Intrator", Role.EXECUTIVE),
+        ("Kate Wise", Role.ANALYST),
+        (None, Role.UNIDENTIFIED),
+    ]
+
+
+def test_structure_header_without_colon_in_chinese_is_found_when_known() -> None:
+    s = parse("Mike Intrator,首席执行官:\n谢谢。\n高盛的Tash Wangan:\n问题?\nMike Intrator\n回答。")
+    assert [t.speaker for t in s.turns] == ["Mike Intrator", "Tash Wangan", "Mike Intrator"]
+    assert s.turns[2].role is Role.EXECUTIVE
+
+
+def test_structure_interpreter_links_to_the_turn_it_renders() -> None:
+    s = parse(
+        "Zhou Wei -- Chief Executive Officer\n收入增长了23.4%。\nInterpreter\nRevenue grew 23.4%.\n"
+        "Questions and Answers:\nPeter Lam -- Goldman Sachs -- Analyst\n请问毛利率?\n"
+        "翻译:\nWhat about margins?\n"
+        "Zhou Wei\n毛利率提升。\nInterpreter\nMargins rose."
+    )
+    assert [t.translates for t in s.turns] == [None, 0, None, 2, None, 4]
+    assert [(p.question, p.answers) for p in s.qa_pairs] == [(2, (4, 5))]
+
+
+def test_structure_empty_and_blank_documents() -> None:
+    assert parse("   \n\n x").turns[0].role is Role.OTHER
