@@ -87,3 +87,15 @@ def test_cli_help_teaches_with_examples() -> None:
     assert done.returncode == 0
     assert "examples:" in done.stdout.decode()
     assert run().returncode == 2
+
+
+def test_cli_outline_lists_turns_with_role_firm_section(capsys) -> None:
+    from conftest import CORPORA
+
+    assert main(["analyze", str(CORPORA / "calls" / "zh_qa_style_jinghong_2025q2.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "question-answer pairs" in out
+    rows = [line for line in out.splitlines() if " qa " in f" {line} "]
+    analyst = next(line for line in rows if "analyst" in line and "中金公司" in line)
+    assert "张磊" in analyst
+    assert any("prepared" in line and "executive" in line and "董事长" in line for line in out.splitlines())
