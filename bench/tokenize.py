@@ -11,6 +11,7 @@ Rows:
   callnlp tokenize   callnlp's tokenizer on normalized text: tokens with offsets into the
                      ORIGINAL text, quantities merged (normalization not counted)
   callnlp structure  speaker turns, roles, sections, Q&A pairs on normalized text
+  callnlp figures    figure extraction over every sentence (sentence splitting not counted)
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
   jieba.cut          the jieba package, plain segmentation (list of strings)
@@ -76,6 +77,7 @@ def main() -> None:
     import rjieba
 
     from callnlp import Tokenizer, analyze, load, normalize, split_sentences
+    from callnlp.figures import FigureExtractor
     from callnlp.structure import StructureParser
 
     jieba.setLogLevel(logging.WARNING)
@@ -85,6 +87,13 @@ def main() -> None:
     normalized = [normalize(load(d)) for d in docs]
     tok = Tokenizer()
     parser = StructureParser()
+    extract = FigureExtractor(2025, 1)
+    sentences = {id(d): [d.text[s:e] for s, e in split_sentences(d.text)] for d in normalized}
+
+    def figures(doc: object) -> None:
+        for sentence in sentences[id(doc)]:
+            extract(sentence)
+
     tok("预热")
     rjieba.cut("预热")
     mb = sum(map(len, docs)) / 1e6
@@ -100,6 +109,7 @@ def main() -> None:
         # would make Python's cyclic GC rescan them and time the GC, not the work.
         ("callnlp tokenize", lambda: consume(tok(d.text, d.offsets) for d in normalized)),
         ("callnlp structure", lambda: consume(parser(d) for d in normalized)),
+        ("callnlp figures", lambda: consume(figures(d) for d in normalized)),
         ("callnlp text layer", text_layer),
         ("callnlp analyze", lambda: consume(analyze(d) for d in docs)),
         ("jieba.cut", lambda: consume(list(jieba.cut(t)) for t in texts)),
@@ -121,7 +131,7 @@ def main() -> None:
         vs_spacy = f"{speed / spacy_speed:>10.1f}" if spacy_speed else f"{'-':>10}"
         print(f"{name:<20}{speed:>8.2f}{speed / base:>10.2f}{vs_spacy}")
     tokenize_time = 1 / results["callnlp tokenize"]
-    for stage in ("callnlp structure",):
+    for stage in ("callnlp structure", "callnlp figures"):
         print(f"{stage} adds {100 / results[stage] / tokenize_time:.1f}% to tokenization time")
 
 

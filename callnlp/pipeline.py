@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 from operator import countOf, itemgetter
 from pathlib import Path
 
+from callnlp.figures import FigureExtractor
 from callnlp.normalize import HAN, Document, normalize
-from callnlp.record import Call, CallAnalysis, Language, Sentence
+from callnlp.periods import call_period
+from callnlp.record import Call, CallAnalysis, Figure, Language, Sentence
 from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
@@ -53,22 +56,49 @@ class Analyzer:
         """Analyze a transcript given as a path or as its bytes."""
         doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
         structure = self.structure(doc)
-        sentences = self._sentences(doc, structure.blocks)
+        spans = self._sentences(doc, structure.blocks)
+        sentences = [s for s, _ in spans]
         tokens = self.tokenizer(doc.text, doc.offsets)
+        year, quarter = call_period(doc.text)
+        figures = self._figures(doc, spans, FigureExtractor(year, quarter))
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
             language=_call_language(sentences),
+            period=f"{year}Q{quarter}" if year and quarter else None,
             encoding=doc.source.encoding,
             tokens=len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT),
             warnings=doc.warnings,
         )
         return CallAnalysis(
-            call=call, sentences=tuple(sentences), turns=structure.turns, qa_pairs=structure.qa_pairs
+            call=call,
+            sentences=tuple(sentences),
+            turns=structure.turns,
+            qa_pairs=structure.qa_pairs,
+            figures=tuple(figures),
         )
 
-    def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> list[Sentence]:
-        out: list[Sentence] = []
+    def _figures(
+        self, doc: Document, spans: list[tuple[Sentence, int]], extract: FigureExtractor
+    ) -> list[Figure]:
+        out: list[Figure] = []
+        context: str | None = None
+        turn: int | None = None
+        for sentence, nstart in spans:
+            if sentence.turn != turn:
+                context, turn = None, sentence.turn
+            for f in extract(sentence.text, context):
+                start, end = doc.span(nstart + f.start, nstart + f.end)
+                line = doc.source.line(start)
+                out.append(
+                    replace(f, start=start, end=end, line=line, turn=sentence.turn, sentence=sentence.index)
+                )
+            context = extract.period_of(sentence.text) or context
+        return out
+
+    def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> list[tuple[Sentence, int]]:
+        """The sentences of every block, each with its start in the normalized text."""
+        out: list[tuple[Sentence, int]] = []
         previous: Language | None = None
         for block in blocks:
             piece = doc.text[block.start : block.end]
@@ -77,18 +107,11 @@ class Analyzer:
                 lang = _sentence_language(text) or previous
                 previous = lang
                 ostart, oend = doc.span(block.start + start, block.start + end)
-                out.append(
-                    Sentence(
-                        len(out),
-                        block.turn,
-                        doc.source.line(ostart),
-                        ostart,
-                        oend,
-                        text,
-                        lang,
-                        section=block.section,
-                    )
+                line = doc.source.line(ostart)
+                sentence = Sentence(
+                    len(out), block.turn, line, ostart, oend, text, lang, section=block.section
                 )
+                out.append((sentence, block.start + start))
         return out
 
 

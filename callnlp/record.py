@@ -39,6 +39,88 @@ class Section(StrEnum):
     OTHER = "other"
 
 
+class Unit(StrEnum):
+    """The unit of a figure's value. Money is in base units of its ISO currency."""
+
+    USD = "USD"
+    CNY = "CNY"
+    HKD = "HKD"
+    EUR = "EUR"
+    GBP = "GBP"
+    JPY = "JPY"
+    USD_PER_SHARE = "USD_per_share"
+    CNY_PER_SHARE = "CNY_per_share"
+    HKD_PER_SHARE = "HKD_per_share"
+    EUR_PER_SHARE = "EUR_per_share"
+    GBP_PER_SHARE = "GBP_per_share"
+    JPY_PER_SHARE = "JPY_per_share"
+    PERCENT = "percent"
+    PP = "pp"
+    BP = "bp"
+    MULTIPLE = "multiple"
+    MW = "MW"
+    GW = "GW"
+    MWH = "MWh"
+    GWH = "GWh"
+    COUNT = "count"
+
+
+class Kind(StrEnum):
+    """What a figure reports: the period's own number, an outlook, a comparison, the market's."""
+
+    ACTUAL = "actual"
+    GUIDANCE = "guidance"
+    PRIOR = "prior"
+    CONSENSUS = "consensus"
+
+
+class Relation(StrEnum):
+    """Whether a figure is a level or a change (year over year, quarter over quarter, other)."""
+
+    LEVEL = "level"
+    YOY = "yoy"
+    QOQ = "qoq"
+    CHANGE = "change"
+
+
+class Qualifier(StrEnum):
+    """How exact a figure is said to be (约 approx, 超过 more_than, 以上 at_least ...)."""
+
+    APPROX = "approx"
+    MORE_THAN = "more_than"
+    AT_LEAST = "at_least"
+    LESS_THAN = "less_than"
+    AT_MOST = "at_most"
+    UP_TO = "up_to"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One financial figure.
+
+    `value` holds a single amount; a range has `low` and `high` instead (value None).
+    Amounts are in base units (9.816亿美元 is 981600000.0 USD); percent, pp and bp are as
+    written (23.4% is 23.4). `text` is the normalized text of the mention; `line`, `start`
+    and `end` point into the original file; `turn` and `sentence` are indexes.
+    """
+
+    metric: str
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: Unit | None
+    kind: Kind
+    relation: Relation
+    period: str | None
+    qualifier: Qualifier | None
+    text: str
+    line: int
+    start: int
+    end: int
+    turn: int | None
+    sentence: int | None
+
+
 @dataclass(frozen=True)
 class Turn:
     """One speaker's turn.
@@ -134,7 +216,7 @@ class CallAnalysis:
     sentences: tuple[Sentence, ...] = ()
     turns: tuple[Turn, ...] = ()
     qa_pairs: tuple[QAPair, ...] = ()
-    figures: tuple[Any, ...] = ()
+    figures: tuple[Figure, ...] = ()
     signals: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

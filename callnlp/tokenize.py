@@ -23,6 +23,15 @@ from typing import NamedTuple
 from callnlp.normalize import HAN
 from callnlp.offsets import OffsetMap
 from callnlp.resources import lines
+from callnlp.units import (
+    ARABIC_RE,
+    CURRENCY_RE,
+    EN_MEASURE_RE,
+    EN_SCALE_RE,
+    ZH_MEASURE_RE,
+    ZH_SCALE_RE,
+    ZH_UNIT_RE,
+)
 
 
 class TokenKind(StrEnum):
@@ -57,15 +66,7 @@ class Token(NamedTuple):
         return self.kind is TokenKind.QUANTITY
 
 
-_ZH_SCALE = "(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)"
-_ZH_UNIT = "(?:美元|美金|人民币|元|港元|港币|欧元|英镑|日元|新台币|台币)"
-_ZH_MEASURE = "(?:个百分点|百分点|基点|倍|兆瓦时|兆瓦|吉瓦时|吉瓦|千瓦)"
-_EN_SCALE = r"(?:\s?(?:trillion|billion|million|thousand|bn|mn|mm|tn)\b|[kmbKMB]\b)"
-_EN_MEASURE = (
-    r"(?:\s?(?:percentage\spoints?|per\s?cent|percent|basis\spoints?|bps|bp|pp|MWh|GWh|MW|GW|kW)\b|x\b|%)"
-)
-_CURRENCY = r"(?:US\$|HK\$|NT\$|C\$|A\$|S\$|RMB|USD|CNY|HKD|EUR|GBP|JPY|[$€£¥])\s?"
-_NUMBER = r"(?:(?<![A-Za-z0-9.])[-+])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMBER = rf"(?:(?<![A-Za-z0-9.])[-+])?(?:{ARABIC_RE})"
 
 # Punctuation that jieba returns one character a token, so it can ride along in a Han run.
 _ZH_PUNCT = "。、,;:!?\"'()《》〈〉「」『』【】…—·~"
@@ -76,8 +77,8 @@ _PATTERN = re.compile(
         \d{{1,2}}-[A-Z]{{1,2}}                                   # 10-Q 10-K 8-K
       | [1-4][QH]\d{{2}}(?:\d{{2}})?                             # 4Q24 1H2025
     )(?![A-Za-z0-9]))
-  | (?P<quantity>(?:{_CURRENCY})?{_NUMBER}(?:
-        多?{_ZH_SCALE}?多?{_ZH_UNIT}|多?{_ZH_SCALE}|%|{_ZH_MEASURE}|{_EN_SCALE}|{_EN_MEASURE}
+  | (?P<quantity>(?:{CURRENCY_RE}\s?)?{_NUMBER}(?:
+        多?{ZH_SCALE_RE}?多?{ZH_UNIT_RE}|多?{ZH_SCALE_RE}|%|{ZH_MEASURE_RE}|{EN_SCALE_RE}|{EN_MEASURE_RE}
     )?(?![0-9]))
   | (?P<code>(?<![A-Za-z0-9])(?:
         [A-Z][A-Za-z]{{0,4}}\d+[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*   # GB200 NVL72 H100 Q1 FY25

@@ -1,0 +1,500 @@
+"""Financial figures: every amount in a call as a typed, normalized, traceable `Figure`.
+
+Per sentence: find amounts (Arabic numbers with separators and decimals, Chinese numerals
+and mixtures read by cn2an, scales, currencies, measures), join ranges, read qualifiers,
+then attach the metric (the nearest governing alias of the glossary in models/metrics.tsv),
+the kind (actual, guidance, prior, consensus), the relation (level, yoy, qoq, change) and
+the period. Dates (`3月31日`), years and fiscal-year spans (`2012-13`) have no unit and are
+not figures.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from callnlp.errors import ResourceError
+from callnlp.periods import PERIOD, resolve
+from callnlp.record import Figure, Kind, Qualifier, Relation, Unit
+from callnlp.resources import lines
+from callnlp.units import (
+    ARABIC_RE,
+    CURRENCY_PREFIX,
+    CURRENCY_RE,
+    CURRENCY_SUFFIX,
+    EN_MEASURE_RE,
+    EN_SCALE_RE,
+    MEASURE_EN,
+    MEASURE_ZH,
+    PER_SHARE,
+    SCALE_EN,
+    ZH_MEASURE_RE,
+    ZH_UNIT_RE,
+    trie_pattern,
+)
+
+_ZHN = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
+_AMOUNT = rf"(?:{ARABIC_RE}|{_ZHN})(?:多?(?:[十百千]?[万亿]+|千)(?:{ARABIC_RE}|{_ZHN})?)*"
+_COUNT_WORDS = "个|家|名|位|张|台|座|款|项|笔|份"
+_MENTION = re.compile(
+    rf"""
+    (?=[0-9零〇一二两三四五六七八九十百千半(\-$€£¥URHCEGJ人])   # skip text that cannot start one
+    (?:(?P<pct_zh>百分之(?P<pct_num>{_ZHN}|{ARABIC_RE}))
+  | (?P<half>一半|半数)
+  | (?:(?P<cur>{CURRENCY_RE})\s?)?
+    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?(?P<num>{_AMOUNT}))
+    (?P<more>多|余)?
+    (?:\s?(?P<zunit>{ZH_UNIT_RE})|(?P<zmeasure>%|{ZH_MEASURE_RE})|(?P<count>{_COUNT_WORDS})
+      |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?)
+    (?![A-Za-z0-9]))
+    """,
+    re.VERBOSE,
+)
+_RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
+_BETWEEN = re.compile(r"(?:between|from)\s$", re.IGNORECASE)
+
+_QUALIFIERS_BEFORE = [
+    (Qualifier.UP_TO, r"高达|最高达|最高|多达|up to|as much as|as high as"),
+    (Qualifier.AT_LEAST, r"至少|不少于|不低于|at least|no less than|a minimum of"),
+    (Qualifier.AT_MOST, r"至多|最多|不超过|不高于|at most|no more than|a maximum of"),
+    (Qualifier.MORE_THAN, r"超过|逾|超|多于|高于|over|more than|above|exceeding|in excess of|north of"),
+    (Qualifier.LESS_THAN, r"不到|低于|少于|不足|less than|under|below|fewer than|south of"),
+    (
+        Qualifier.APPROX,
+        r"大约|大概|约为|约|接近|将近|近|approximately|approx\.|about|around|roughly|nearly|some",
+    ),
+]
+_QUALIFIER_BEFORE = re.compile(
+    "(?:" + "|".join(f"(?P<{q.value}>{pattern})" for q, pattern in _QUALIFIERS_BEFORE) + r")\s?$",
+    re.IGNORECASE,
+)
+_QUALIFIER_AFTER = re.compile(
+    r"^\s?(?:(?P<at_least>以上)|(?P<at_most>以下)|(?P<less_than>不到)|(?P<approx>左右|上下))"
+)
+
+_CLAUSE = re.compile(r"[,;:。!?]|(?<=[a-z]), |\band\b(?= [a-z])")
+_GUIDANCE = re.compile(
+    r"预计|预期|指引|展望|目标|计划|guidance|guide|outlook|expect|expects|expected|forecast|anticipate|"
+    r"project|projected|we see|will be|target",
+    re.IGNORECASE,
+)
+_CONSENSUS = re.compile(
+    r"市场预期|分析师预期|一致预期|市场普遍预期|彭博|consensus|the street|street estimates?|"
+    r"analysts? (?:had )?expected|"
+    r"estimates? of|forecasts? of|expectations? of",
+    re.IGNORECASE,
+)
+_PRIOR = re.compile(
+    r"上年同期|去年同期|上年|去年|上一季度|上季度|此前|a year ago|year-ago|prior year|prior-year|last year|"
+    r"previous year|the prior quarter|last quarter|\bfrom\b",
+    re.IGNORECASE,
+)
+_FROM = re.compile(r"(?:从|由)\s?$")  # 从6.5亿美元增加到15亿美元
+_YOY = re.compile(
+    r"同比|较上年同期|较去年同期|year[- ]over[- ]year|y/y|yoy|versus last year|from a year ago", re.I
+)
+_QOQ = re.compile(r"环比|sequential|sequentially|quarter[- ]over[- ]quarter|q/q|qoq", re.IGNORECASE)
+_CHANGE = re.compile(
+    r"(增长|增加|提升|上升|上涨|下降|减少|下滑|降低|扩大|收窄|缩小|激增|大增|锐减|增|降|"
+    r"grew|grow|growth|up|down|increase[sd]?|decrease[sd]?|rose|fell|declined?|dropped|expanded|"
+    r"contracted|improved|widened|narrowed|jumped|climbed|gained|by)\s?(?:了)?\s?(?:超过|约|近|逾)?\s?$",
+    re.IGNORECASE,
+)
+_DECLINE = re.compile(
+    r"下降|减少|下滑|降低|收窄|缩小|锐减|降|down|decrease|fell|declin|dropped|contracted|narrowed|lower", re.I
+)
+_PER_SHARE = re.compile(r"每股|per share|per diluted share|/share", re.IGNORECASE)
+_LOSS_PER_SHARE = re.compile(r"每股(?:净)?亏损|(?:net )?loss per (?:diluted )?share", re.IGNORECASE)
+_METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|of|in|for)?\s?")
+_PARENS = re.compile(r"\([^()]{0,200}\)")
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    value: float | None
+    unit: Unit | None
+    qualifier: Qualifier | None
+    scale: float  # the scale word's factor (亿 1e8, million 1e6), 1 without one
+
+
+@cache
+def _glossary() -> tuple[re.Pattern[str], dict[str, str], dict[str, str]]:
+    """(alias regex, alias -> metric, metric -> good direction)."""
+    alias_of: dict[str, str] = {}
+    good: dict[str, str] = {}
+    for row in lines("metrics.tsv"):
+        if len(row) != 3:
+            raise ResourceError(f"models/metrics.tsv: bad row {row!r}; expected metric<TAB>good<TAB>aliases")
+        metric, direction, aliases = row
+        good[metric] = direction
+        for alias in aliases.split("|"):
+            alias_of.setdefault(alias.casefold(), metric)
+    latin = [w for w in alias_of if w.isascii()]
+    han = [w for w in alias_of if not w.isascii()]
+    # English aliases match whole words; Chinese ones anywhere. Both as tries: the
+    # glossary has hundreds of aliases, tried at every character of every sentence.
+    pattern = rf"(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)}"
+    return re.compile(pattern, re.IGNORECASE), alias_of, good
+
+
+def metric_direction(metric: str) -> str:
+    """Whether growth of `metric` is good news: "up", "down" or "none"."""
+    return _glossary()[2].get(metric, "none")
+
+
+class FigureExtractor:
+    """Extracts the figures of sentences.
+
+    Args:
+        year, quarter: the call's own period, to resolve `第一季度` or `全年` to 2025Q1, FY2025.
+
+    Example:
+        >>> fx = FigureExtractor(year=2025, quarter=1)
+        >>> f = fx("第一季度营收为9.816亿美元,同比增长420%。")
+        >>> [(x.metric, x.value, x.unit.value, x.relation.value, x.period) for x in f]
+        [('revenue', 981600000.0, 'USD', 'level', '2025Q1'), ('revenue', 420.0, 'percent', 'yoy', '2025Q1')]
+    """
+
+    def __init__(self, year: int | None = None, quarter: int | None = None) -> None:
+        self.year = year
+        self.quarter = quarter
+
+    def __call__(self, text: str, context: str | None = None) -> list[Figure]:
+        """Figures of one sentence; offsets are into `text`, line 0, no turn or sentence.
+
+        Args:
+            text: one normalized sentence.
+            context: the period the sentences before it were about (see `period_of`),
+                used when this one names none.
+        """
+        mentions = [
+            (m, high)
+            for m, high in _join_ranges(text, _mentions(text))
+            if m.unit is not None or m.scale != 1 or (high is not None and high.unit is not None)
+        ]
+        if not mentions:
+            return []  # most sentences: no need to look for metrics and periods
+        aliases, alias_of, _ = _glossary()
+        asides = [m.span() for m in _PARENS.finditer(text)]
+        found = [
+            (m.start(), m.end(), alias_of[m.group().casefold()])
+            for m in aliases.finditer(text)
+            if not any(a <= m.start() < b for a, b in asides)
+        ]
+        plain = _PARENS.sub(lambda m: " " * len(m.group()), text)  # same offsets, asides blanked
+        periods = [m for m in PERIOD.finditer(text) if not m.group("ybare")]
+        cue = _GUIDANCE.search(plain)
+        guided = cue.start() if cue else len(text)  # outlook language from here on
+        figures: list[Figure] = []
+        previous: tuple[int, str] | None = None  # end and metric of the last figure
+        for mention, high in mentions:
+            start, end = mention.start, (high or mention).end
+            unit = mention.unit or (high.unit if high else None)
+            metric = _metric(text, start, end, found, previous)
+            before = text[previous[0] if previous else _clause_start(text, start) : start]
+            per_share = _PER_SHARE.search(text[_clause_start(text, start) : min(len(text), end + 12)])
+            if unit in PER_SHARE and (per_share or metric == "eps"):
+                unit, metric = PER_SHARE[unit], "eps"
+            relation = _relation(text, start, end, before)
+            amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
+            if relation is not Relation.LEVEL and amount and _PRIOR.search(before[-14:]):
+                relation = Relation.LEVEL  # 较上年同期的1.887亿美元: the comparison amount itself
+            value, low, hi = mention.value, None, None
+            if high is not None:
+                value, low, hi = None, mention.value, high.value
+            negative = (
+                metric == "eps" and _LOSS_PER_SHARE.search(text[_clause_start(text, start) : start])
+            ) or (
+                relation is not Relation.LEVEL
+                and unit in (Unit.PERCENT, Unit.PP, Unit.BP)
+                and _declines(before)
+            )
+            if negative:
+                value, low, hi = (None if v is None else -abs(v) for v in (value, low, hi))
+            own_periods = periods
+            base = next(
+                (m for m in periods if m.end() < start and text[m.end() : start].strip() == "的"), None
+            )
+            if base is not None and unit in (Unit.MULTIPLE, Unit.PERCENT):
+                # 几乎是2024年第一季度的六倍: that period is what it is compared with
+                own_periods = [m for m in periods if m is not base]
+                relation = Relation.YOY if relation is Relation.LEVEL else relation
+            kind = _kind(plain, start, before, relation, unit, guided)
+            period = self._period(text, own_periods, start, kind, context)
+            if kind is Kind.ACTUAL and _earlier(period, self.year, self.quarter):
+                kind = Kind.PRIOR  # 而2024年第一季度净亏损为1.29亿美元
+            figures.append(
+                Figure(
+                    metric=metric,
+                    value=value,
+                    low=low,
+                    high=hi,
+                    unit=unit,
+                    kind=kind,
+                    relation=relation,
+                    period=period,
+                    qualifier=mention.qualifier,
+                    text=text[start:end],
+                    line=0,
+                    start=start,
+                    end=end,
+                    turn=None,
+                    sentence=None,
+                )
+            )
+            previous = (end, metric)
+        return figures
+
+    def period_of(self, text: str) -> str | None:
+        """The last period a sentence names for itself (not a comparison's), resolved."""
+        named = [m for m in PERIOD.finditer(text) if not m.group("prior") and not m.group("ybare")]
+        return resolve(named[-1], self.year, self.quarter) if named else None
+
+    def _period(
+        self, text: str, periods: list[re.Match[str]], start: int, kind: Kind, context: str | None
+    ) -> str | None:
+        if kind is Kind.PRIOR:
+            prior = [m for m in periods if m.group("prior") and m.end() <= start]
+            if prior:
+                return resolve(prior[-1], self.year, self.quarter)
+        own = [m for m in periods if not m.group("prior")]
+        clause = _clause_start(text, start)
+        # the nearest period in the figure's clause, else the period the sentence opens
+        # with, else one named after it in the clause, else the context's
+        chosen = next((m for m in reversed(own) if clause <= m.start() and m.end() <= start), None)
+        if chosen is None:
+            chosen = next((m for m in own if m.end() <= start), None)
+        if chosen is None:
+            chosen = next(
+                (m for m in own if m.start() >= start and _clause_start(text, m.start()) == clause), None
+            )
+        if chosen is not None:
+            return resolve(chosen, self.year, self.quarter)
+        if kind is Kind.PRIOR and self.year and self.quarter:
+            return f"{self.year - 1}Q{self.quarter}"
+        if context:
+            return context
+        if kind is not Kind.GUIDANCE and self.year and self.quarter:
+            return f"{self.year}Q{self.quarter}"
+        return None
+
+
+def _earlier(period: str | None, year: int | None, quarter: int | None) -> bool:
+    """Whether `period` ends before the call's own quarter (a comparison, not news)."""
+    if not period or not year:
+        return False
+    m = re.fullmatch(r"(?:FY)?(\d{4})(?:Q(\d))?", period)
+    if not m:
+        return False
+    y, q = int(m.group(1)), m.group(2)
+    if q is None:
+        return y < year
+    return (y, int(q)) < (year, quarter or 1)
+
+
+# Every figure holds a digit, or a Chinese numeral right before a unit word: sentences
+# with neither (most of them) are skipped with one cheap search.
+_MAYBE = re.compile(r"\d|百分之|一半|半数|[零〇一二两三四五六七八九十百千万亿多][倍个百基元美港欧英日兆吉]")
+
+
+def _mentions(text: str) -> list[_Mention]:
+    if not _MAYBE.search(text):
+        return []
+    out = []
+    for m in _MENTION.finditer(text):
+        start, end = m.span()
+        if m.group("pct_zh"):
+            value = parse_number(m.group("pct_num"))
+            out.append(_Mention(start, end, value, Unit.PERCENT, _qualifier(text, start, end), 1))
+            continue
+        if m.group("half"):
+            out.append(_Mention(start, end, 0.5, Unit.MULTIPLE, _qualifier(text, start, end), 1))
+            continue
+        raw = m.group("paren") or m.group("num")
+        unit = _unit(m)
+        scale = SCALE_EN[m.group("escale").strip().lower()] if m.group("escale") else _tail_scale(raw)
+        if unit is None and scale == 1 and (not raw[0].isdigit() or _RANGE_LINK.match(text, end) is None):
+            continue  # 一季度, 2025: words and bare numbers, unless the low end of a range (27-28%)
+        if unit is Unit.COUNT and not raw[0].isdigit():
+            continue  # 一家, 两位: words, not counts worth a figure
+        value = parse_number(raw)
+        if value is None:
+            continue
+        if m.group("escale"):
+            value *= scale
+        if m.group("paren") or m.group("sign"):
+            value = -value
+        qualifier = Qualifier.MORE_THAN if m.group("more") or "多" in raw else _qualifier(text, start, end)
+        out.append(_Mention(start, end, value, unit, qualifier, scale))
+    return out
+
+
+def _unit(m: re.Match[str]) -> Unit | None:
+    if m.group("zunit"):
+        return CURRENCY_SUFFIX[m.group("zunit")]
+    if m.group("zmeasure"):
+        return MEASURE_ZH[m.group("zmeasure")]
+    if m.group("count"):
+        return Unit.COUNT
+    if m.group("emeasure"):
+        return _en_measure(m.group("emeasure"))
+    return CURRENCY_PREFIX[m.group("cur")] if m.group("cur") else None
+
+
+def _en_measure(word: str) -> Unit:
+    folded = " ".join(word.split())
+    for key, unit in MEASURE_EN.items():
+        if key.lower() == folded.lower():
+            return unit
+    return Unit.PERCENT
+
+
+_SCALE_TAIL = re.compile(r"^(.*?)([十百千万亿]+)$")
+_SCALE_CHAR = {"十": 10, "百": 100, "千": 1000, "万": 1e4, "亿": 1e8}
+
+
+def _tail_scale(raw: str) -> float:
+    """The factor of the scale word an amount ends in: 亿 1e8, 万亿 1e12, 3000 1."""
+    m = _SCALE_TAIL.match(raw)
+    if not m or not m.group(1) or not m.group(1)[-1].isdigit():
+        return 1.0
+    scale = 1.0
+    for ch in m.group(2):
+        scale *= _SCALE_CHAR[ch]
+    return scale
+
+
+def parse_number(raw: str) -> float | None:
+    """The value of an amount as written: `1,100.9亿`, `十亿3000万`, `三万五`, `13万2`,
+    `一千多万` (the lower bound), `三点五亿`. None when it is not a number.
+
+    cn2an reads Chinese numerals and their mixtures with digits; what it does not read
+    (a decimal with a scale, `多`) is handled here.
+
+    Example:
+        >>> [parse_number(s) for s in ("1,100.9亿", "十亿3000万", "三万五", "13万2", "一千多万", "三点五亿")]
+        [110090000000.0, 1030000000.0, 35000.0, 132000.0, 10000000.0, 350000000.0]
+    """
+    text = raw.replace(",", "").replace("多", "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    import cn2an
+
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError):
+        m = _SCALE_TAIL.match(text)
+        if not m or not m.group(1):
+            return None
+        head = parse_number(m.group(1))
+        scale = 1.0
+        for ch in m.group(2):
+            scale *= _SCALE_CHAR[ch]
+        return head * scale if head is not None else None
+
+
+def _qualifier(text: str, start: int, end: int) -> Qualifier | None:
+    m = _QUALIFIER_BEFORE.search(text, max(0, start - 14), start)
+    if m and not text[m.end() : start].strip():
+        return Qualifier(m.lastgroup)
+    m = _QUALIFIER_AFTER.match(text[end : end + 4])
+    return Qualifier(m.lastgroup) if m else None
+
+
+def _join_ranges(text: str, mentions: list[_Mention]) -> list[tuple[_Mention, _Mention | None]]:
+    out: list[tuple[_Mention, _Mention | None]] = []
+    i = 0
+    while i < len(mentions):
+        a = mentions[i]
+        b = mentions[i + 1] if i + 1 < len(mentions) else None
+        if b is not None and _RANGE_LINK.fullmatch(text[a.end : b.start]) and _compatible(text, a, b):
+            # "$140-170 million", "1.4至1.7亿美元": the low end takes the high end's scale
+            value = a.value * b.scale if a.scale == 1 and a.value is not None else a.value
+            out.append((_Mention(a.start, a.end, value, a.unit or b.unit, a.qualifier, b.scale), b))
+            i += 2
+            continue
+        out.append((a, None))
+        i += 1
+    return out
+
+
+def _compatible(text: str, a: _Mention, b: _Mention) -> bool:
+    link = text[a.end : b.start].strip().lower()
+    if link == "and" and not _BETWEEN.search(text[max(0, a.start - 9) : a.start]):
+        return False
+    if a.unit is None and b.unit is None:
+        return False  # 2012-13, 2024-2025: years, not a range
+    if a.unit is not None and b.unit is not None and a.unit != b.unit:
+        return False
+    if a.unit is None:
+        return True  # 27-28%: the low end borrows the unit
+    return a.value is not None and b.value is not None and a.value <= b.value * 1.0001
+
+
+@lru_cache(maxsize=16)
+def _clause_bounds(text: str) -> list[int]:
+    return [0] + [m.end() for m in _CLAUSE.finditer(text)]
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding `pos` starts (after the last , ; : or stop before it)."""
+    bounds = _clause_bounds(text)
+    return bounds[bisect.bisect_right(bounds, pos) - 1]
+
+
+def _metric(
+    text: str, start: int, end: int, found: list[tuple[int, int, str]], previous: tuple[int, str] | None
+) -> str:
+    # 1. an alias right after the amount: 9.82亿美元收入, $163 million of adjusted operating income
+    for s, _, metric in found:
+        if s >= end and _METRIC_AFTER.fullmatch(text, end, s):
+            return metric
+    # 2. the nearest alias before it in its clause, unless another figure stands between
+    clause = _clause_start(text, start)
+    floor = max(clause, previous[0] if previous else 0)
+    before = [(e, metric) for s, e, metric in found if s >= floor and e <= start]
+    if before:
+        return before[-1][1]
+    # 3. the metric of the figure before it in the sentence: 较上年同期的1.887亿美元同比增长420%
+    if previous is not None:
+        return previous[1]
+    before = [(e, metric) for s, e, metric in found if e <= start]
+    if before:
+        return before[-1][1]
+    return "other"
+
+
+def _relation(text: str, start: int, end: int, before: str) -> Relation:
+    after = text[end : end + 40]
+    after = _CLAUSE.split(after, maxsplit=1)[0]
+    if _QOQ.search(before) or _QOQ.match(after.strip()) or _QOQ.search(after[:25]):
+        return Relation.QOQ
+    if _YOY.search(before) or _YOY.search(after[:25]):
+        return Relation.YOY
+    if _CHANGE.search(before[-12:]):
+        return Relation.CHANGE
+    return Relation.LEVEL
+
+
+def _declines(before: str) -> bool:
+    return bool(_DECLINE.search(before[-12:]))
+
+
+def _kind(text: str, start: int, before: str, relation: Relation, unit: Unit | None, guided: int) -> Kind:
+    if _CONSENSUS.search(before) or _CONSENSUS.search(text[_clause_start(text, start) : start]):
+        return Kind.CONSENSUS
+    rate = unit in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE) and relation is not Relation.LEVEL
+    if (_PRIOR.search(before[-14:]) or _FROM.search(before)) and not rate:
+        # a growth rate against last year (较去年同期增长400%) is this period's own figure
+        return Kind.PRIOR
+    if guided < start:
+        return Kind.GUIDANCE
+    return Kind.ACTUAL

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from callnlp import analyze
+from callnlp.figures import FigureExtractor, parse_number
+from callnlp.record import Kind, Qualifier, Relation, Unit
+
+MONEY_ETC = {Unit.USD, Unit.CNY, Unit.HKD, Unit.EUR, Unit.GBP, Unit.JPY, Unit.USD_PER_SHARE,
+             Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE}  # fmt: skip
+A, G, P = Kind.ACTUAL, Kind.GUIDANCE, Kind.PRIOR
+
+# Seed 000, the news block (lines 9-15) and the CFO's prepared remarks (lines 85-123):
+# (line, value or (low, high), unit, kind, metric), written by hand from the text.
+SEED_000_GOLD = [
+    (11, 981.6e6, "USD", A, "revenue"), (11, 188.7e6, "USD", P, "revenue"),
+    (11, 420, "percent", A, "revenue"), (11, 163e6, "USD", A, "adjusted_operating_income"),
+    (11, 550, "percent", A, "adjusted_operating_income"),
+    (13, 314.6e6, "USD", A, "net_loss"), (13, 129.2e6, "USD", P, "net_loss"),
+    (13, 62, "percent", A, "adjusted_ebitda_margin"), (13, -1.49, "USD_per_share", A, "eps"),
+    (15, (1060e6, 1100e6), "USD", G, "revenue"), (15, (140e6, 170e6), "USD", G, "adjusted_operating_income"),
+    (15, (3e9, 3.5e9), "USD", G, "capex"), (15, (4.9e9, 5.1e9), "USD", G, "revenue"),
+    (15, (20e9, 23e9), "USD", G, "capex"),
+    (87, 420, "percent", A, "revenue"),
+    (93, 982e6, "USD", A, "revenue"), (93, 420, "percent", A, "revenue"),
+    (93, 25.9e9, "USD", A, "revenue_backlog"), (93, 63, "percent", A, "revenue_backlog"),
+    (93, 11.9e9, "USD", A, "contract_value"),
+    (95, 4e9, "USD", A, "contract_value"), (95, 4e9, "USD", A, "contract_value"),
+    (97, 25.9e9, "USD", A, "revenue_backlog"),
+    (99, 1e9, "USD", A, "operating_expenses"),
+    (101, 163e6, "USD", A, "adjusted_operating_income"), (101, 550, "percent", A, "adjusted_operating_income"),
+    (101, 17, "percent", A, "adjusted_operating_margin"), (101, 3, "pp", A, "adjusted_operating_margin"),
+    (103, 315e6, "USD", A, "net_loss"), (103, 129e6, "USD", P, "net_loss"),
+    (103, 264e6, "USD", A, "interest_expense"),
+    (105, 150e6, "USD", A, "adjusted_net_loss"), (105, 24e6, "USD", P, "adjusted_net_loss"),
+    (105, 606e6, "USD", A, "adjusted_ebitda"), (105, 6, "multiple", A, "adjusted_ebitda"),
+    (105, 62, "percent", A, "adjusted_ebitda_margin"), (105, 6, "pp", A, "adjusted_ebitda_margin"),
+    (107, 1.9e9, "USD", A, "capex"), (109, 2.5e9, "USD", A, "cash"),
+    (111, 650e6, "USD", P, "credit_facility"), (111, 1.5e9, "USD", A, "credit_facility"),
+    (117, (1060e6, 1100e6), "USD", G, "revenue"), (117, (140e6, 170e6), "USD", G, "adjusted_operating_income"),
+    (117, (260e6, 300e6), "USD", G, "interest_expense"), (117, (3e9, 3.5e9), "USD", G, "capex"),
+    (119, (4.9e9, 5.1e9), "USD", G, "revenue"), (119, (800e6, 830e6), "USD", G, "adjusted_operating_income"),
+    (119, (20e9, 23e9), "USD", G, "capex"), (119, 4e9, "USD", A, "contract_value"),
+]  # fmt: skip
+
+
+def _amount(f) -> float | tuple[float, float]:
+    return f.value if f.value is not None else (f.low, f.high)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        return False
+    pairs = zip(a, b, strict=True) if isinstance(a, tuple) else [(a, b)]
+    return all(math.isclose(x, y, rel_tol=1e-9) for x, y in pairs)
+
+
+def test_figures_seed_000_precision_recall_kind_and_metric(seed) -> None:
+    result = analyze(seed("000"))
+    found = [f for f in result.figures if (9 <= f.line <= 15 or 85 <= f.line <= 123) and f.unit in MONEY_ETC]
+    unmatched = list(found)
+    right_kind = right_metric = 0
+    for line, amount, unit, kind, metric in SEED_000_GOLD:
+        hit = next(
+            (f for f in unmatched if f.line == line and f.unit == unit and _same(_amount(f), amount)), None
+        )
+        if hit is not None:
+            unmatched.remove(hit)
+            right_kind += hit.kind is kind
+            right_metric += hit.metric == metric
+    matched = len(found) - len(unmatched)
+    precision, recall = matched / len(found), matched / len(SEED_000_GOLD)
+    assert precision >= 0.95, unmatched
+    assert recall >= 0.95
+    assert right_kind / matched >= 0.9
+    assert right_metric / matched >= 0.9
+
+
+def test_figures_point_into_the_original(seed) -> None:
+    result = analyze(seed("000"))
+    text = seed("000").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    for f in result.figures:
+        assert text[f.start : f.end] == f.text
+        assert f.text in lines[f.line - 1]
+        assert result.sentences[f.sentence].start <= f.start < f.end <= result.sentences[f.sentence].end
+        assert f.turn == result.sentences[f.sentence].turn
+
+
+# The cases users of other tools report as broken: (text, value or (low, high), unit, qualifier)
+@pytest.mark.parametrize(
+    ("text", "amount", "unit", "qualifier"),
+    [
+        ("营收为12.6亿元。", 1.26e9, Unit.CNY, None),
+        ("公司融资4.15亿美元。", 4.15e8, Unit.USD, None),
+        ("市值达1,100.9亿美元。", 1.1009e11, Unit.USD, None),
+        ("客户达到23,876家。", 23876, Unit.COUNT, None),
+        ("CoreWeave的Q1 gross margin为32.5%,表现强劲。", 32.5, Unit.PERCENT, None),
+        ("Revenue was USD34.6 million in the quarter.", 34.6e6, Unit.USD, None),
+        ("净利润一千多万元。", 1e7, Unit.CNY, Qualifier.MORE_THAN),
+        ("费用三万五千元。", 35000, Unit.CNY, None),
+        ("费用三万五元。", 35000, Unit.CNY, None),
+        ("收入13万2元。", 132000, Unit.CNY, None),
+        ("收入十亿3000万元。", 1.03e9, Unit.CNY, None),
+        ("营收9.816亿美元。", 9.816e8, Unit.USD, None),
+        ("收入在10.6亿美元至11亿美元范围内。", (1.06e9, 1.1e9), Unit.USD, None),
+        ("经调整后营收在1.4亿美元至1.7亿美元之间。", (1.4e8, 1.7e8), Unit.USD, None),
+        ("利息支出在2.6亿美元到3亿美元。", (2.6e8, 3e8), Unit.USD, None),
+        ("We expect revenue of $1.06 billion to $1.1 billion.", (1.06e9, 1.1e9), Unit.USD, None),
+        ("Revenue between $140 million and $170 million.", (1.4e8, 1.7e8), Unit.USD, None),
+        ("Capex of $140-170 million.", (1.4e8, 1.7e8), Unit.USD, None),
+        ("毛利率为27%至28%。", (27, 28), Unit.PERCENT, None),
+        ("Gross margin of 27-28%.", (27, 28), Unit.PERCENT, None),
+        ("毛利率提升三个百分点。", 3, Unit.PP, None),
+        ("Margin expanded 150 basis points.", 150, Unit.BP, None),
+        ("Margins rose 50bps.", 50, Unit.BP, None),
+        ("收入增长六倍。", 6, Unit.MULTIPLE, None),
+        ("收入同比激增四倍。", 4, Unit.MULTIPLE, None),
+        ("收入增长两倍。", 2, Unit.MULTIPLE, None),
+        ("增长率仅为一季度的一半不到。", 0.5, Unit.MULTIPLE, Qualifier.LESS_THAN),
+        ("Revenue grew 3x.", 3, Unit.MULTIPLE, None),
+        ("收入增长百分之三十。", 30, Unit.PERCENT, None),
+        ("Revenue rose 12 per cent.", 12, Unit.PERCENT, None),
+        ("容量达到420兆瓦。", 420, Unit.MW, None),
+        ("Contracted power of 1.6 GW.", 1.6, Unit.GW, None),
+        ("收入约3000万元。", 3e7, Unit.CNY, Qualifier.APPROX),
+        ("收入近3000万元。", 3e7, Unit.CNY, Qualifier.APPROX),
+        ("收入超过5亿元。", 5e8, Unit.CNY, Qualifier.MORE_THAN),
+        ("合同价值高达119亿美元。", 1.19e10, Unit.USD, Qualifier.UP_TO),
+        ("收入5亿元以上。", 5e8, Unit.CNY, Qualifier.AT_LEAST),
+        ("Revenue of about $5 million.", 5e6, Unit.USD, Qualifier.APPROX),
+        ("Revenue of approximately $5 million.", 5e6, Unit.USD, Qualifier.APPROX),
+        ("More than $5 million in revenue.", 5e6, Unit.USD, Qualifier.MORE_THAN),
+        ("Revenue of up to $5 million.", 5e6, Unit.USD, Qualifier.UP_TO),
+        ("HK$2.5bn of revenue.", 2.5e9, Unit.HKD, None),
+        ("Revenue of €12m.", 12e6, Unit.EUR, None),
+        ("Revenue of £3.2 million.", 3.2e6, Unit.GBP, None),
+        ("收入为人民币9.816亿元。", 9.816e8, Unit.CNY, None),
+        ("Revenue of RMB981.6 million.", 9.816e8, Unit.CNY, None),
+    ],
+)
+def test_figures_read_every_form(text: str, amount, unit: Unit, qualifier: Qualifier | None) -> None:
+    figures = FigureExtractor()(text)
+    assert len(figures) == 1, figures
+    f = figures[0]
+    assert _same(_amount(f), amount)
+    assert f.unit is unit
+    assert f.qualifier is qualifier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2012-13财年的数据。",
+        "截至3月31日的季度。",
+        "在2024-2025年期间。",
+        "我们在2025年有了一个精彩的开始。",
+        "请看10-Q表格第3页。",
+        "一季度表现不错,一家新客户签约。",
+        "The fiscal year 2012-13 was hard.",
+        "On March 31, 2025 we closed the quarter.",
+    ],
+)
+def test_figures_dates_years_and_codes_are_not_figures(text: str) -> None:
+    assert FigureExtractor()(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "metric", "kind", "relation", "period", "value"),
+    [
+        ("第一季度净亏损为3.15亿美元。", "net_loss", A, Relation.LEVEL, "2025Q1", 3.15e8),
+        ("第一季度营收为9.816亿美元,同比增长420%。", "revenue", A, Relation.YOY, "2025Q1", 420),
+        ("每股亏损1.49美元。", "eps", A, Relation.LEVEL, "2025Q1", -1.49),
+        ("Diluted EPS of $0.42.", "eps", A, Relation.LEVEL, "2025Q1", 0.42),
+        ("Loss per share of $(0.15).", "eps", A, Relation.LEVEL, "2025Q1", -0.15),
+        ("公司预计第二季度收入在10.6亿美元至11亿美元。", "revenue", G, Relation.LEVEL, "2025Q2", None),
+        ("预计全年资本支出在200亿美元至230亿美元之间。", "capex", G, Relation.LEVEL, "FY2025", None),
+        ("We expect full-year revenue of $4.9 billion.", "revenue", G, Relation.LEVEL, "FY2025", 4.9e9),
+        ("Our outlook for capex is $3 billion.", "capex", G, Relation.LEVEL, None, 3e9),
+        ("较上年同期的1.887亿美元增长。", "other", P, Relation.LEVEL, "2024Q1", 1.887e8),
+        ("上年同期亏损1.292亿美元。", "net_loss", P, Relation.LEVEL, "2024Q1", 1.292e8),
+        ("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.", "operating_income", A, Relation.LEVEL, "2025Q1", 13.1e6),
+        ("EPS of $0.42 was ahead of consensus of $0.38.", "eps", A, Relation.LEVEL, "2025Q1", 0.42),
+        ("高于市场预期的9.5亿美元。", "other", Kind.CONSENSUS, Relation.LEVEL, "2025Q1", 9.5e8),
+        ("Revenue was down 5% sequentially.", "revenue", A, Relation.QOQ, "2025Q1", -5),
+        ("毛利率环比下降2个百分点。", "gross_margin", A, Relation.QOQ, "2025Q1", -2),
+        ("Revenue grew 23% year over year.", "revenue", A, Relation.YOY, "2025Q1", 23),
+        ("Gross margin expanded 150 basis points.", "gross_margin", A, Relation.CHANGE, "2025Q1", 150),
+        ("收入待确认金额(包括剩余履约义务及其他预计确认为收入的金额)达到259亿美元。", "revenue_backlog", A,
+         Relation.LEVEL, "2025Q1", 2.59e10),
+        ("FY25 revenue guidance is $5 billion.", "revenue", G, Relation.LEVEL, "FY2025", 5e9),
+        ("2025财年,我们预计收入为50亿美元。", "revenue", G, Relation.LEVEL, "FY2025", 5e9),
+    ],
+)  # fmt: skip
+def test_figures_metric_kind_relation_period(text, metric, kind, relation, period, value) -> None:
+    figures = FigureExtractor(year=2025, quarter=1)(text)
+    f = next(
+        (f for f in figures if value is not None and f.value is not None and math.isclose(f.value, value)),
+        None,
+    )
+    f = f or figures[0]
+    assert (f.metric, f.kind, f.relation, f.period) == (metric, kind, relation, period)
+    if value is not None:
+        assert math.isclose(f.value, value)
+
+
+def test_figures_consensus_is_its_own_kind() -> None:
+    figures = FigureExtractor(2025, 1)("EPS of $0.42 was ahead of consensus of $0.38.")
+    assert [(f.value, f.kind) for f in figures] == [(0.42, A), (0.38, Kind.CONSENSUS)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("1,100.9亿", 1.1009e11), ("十亿3000万", 1.03e9), ("三万五", 35000), ("13万2", 132000), ("一千多万", 1e7),
+     ("三点五亿", 3.5e8), ("9.816亿", 9.816e8), ("两千零二十五", 2025), ("23,876", 23876), ("四", 4), ("x", None)],
+)  # fmt: skip
+def test_figures_parse_number_covers_cn2an_gaps(raw: str, value: float | None) -> None:
+    # cn2an alone fails on "一千多万" (多), "三点五亿" (a decimal with a scale) and digit
+    # separators; each is covered here.
+    got = parse_number(raw)
+    assert got == value if value is None else math.isclose(got, value)
+
+
+_SCALES = [
+    ("", 1),
+    ("万", 1e4),
+    ("亿", 1e8),
+    ("万亿", 1e12),
+    (" million", 1e6),
+    (" billion", 1e9),
+    ("k", 1e3),
+    ("bn", 1e9),
+]
+_CURRENCIES = [("美元", Unit.USD, False), ("元", Unit.CNY, False), ("港元", Unit.HKD, False), ("欧元", Unit.EUR, False),
+               ("$", Unit.USD, True), ("US$", Unit.USD, True), ("€", Unit.EUR, True), ("£", Unit.GBP, True),
+               ("HK$", Unit.HKD, True), ("RMB", Unit.CNY, True)]  # fmt: skip
+
+
+_ZH_SCALE_OF = {" million": ("百万", 1e6), " billion": ("十亿", 1e9), "k": ("千", 1e3), "bn": ("十亿", 1e9)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(min_value="0.01", max_value="999999", places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(_SCALES),
+    st.sampled_from(_CURRENCIES),
+    st.booleans(),
+)
+def test_figures_property_arabic_amounts_round_trip(number, scale, currency, separators) -> None:
+    word, factor = scale
+    symbol, unit, prefix = currency
+    if not prefix and word.isascii() and word:  # Chinese text takes Chinese scales: 百万美元
+        word, factor = _ZH_SCALE_OF[word]
+    if prefix and not word.isascii():  # "$5亿" is not written
+        word, factor = "", 1
+    written = f"{number:,}" if separators else f"{number}"
+    text = f"{symbol}{written}{word}" if prefix else f"{written}{word}{symbol}"
+    figures = FigureExtractor()(f"Revenue was {text}." if prefix else f"收入为{text}。")
+    assert len(figures) == 1, (text, figures)
+    assert figures[0].unit is unit
+    assert math.isclose(figures[0].value, float(number) * factor, rel_tol=1e-9), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("0123456789.,-%$万亿元美倍个百分点至到约超过多 abcmillon一二三十百千()")
+        ),
+        max_size=60,
+    )
+)
+def test_figures_property_random_text_never_crashes(text: str) -> None:
+    for f in FigureExtractor(2025, 1)(text):
+        assert 0 <= f.start < f.end <= len(text)
+        assert text[f.start : f.end] == f.text
