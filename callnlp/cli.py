@@ -100,9 +100,35 @@ def summary(result: CallAnalysis) -> str:
     ]
     lines = [f"{key:<10} {value}" for key, value in rows]
     if result.turns:
-        lines.append("")
-        lines.append(_outline(result))
+        lines += ["", _outline(result)]
+    if result.figures:
+        lines += ["", _figure_table(result)]
     return "\n".join(lines)
+
+
+def _figure_table(result: CallAnalysis) -> str:
+    rows = [
+        f"{'line':>5}  {'metric':<26}{'amount':>24} {'unit':<14}{'kind':<10}{'relation':<9}{'period':<8} text"
+    ]
+    for f in result.figures:
+        amount = _amount(f.value) if f.value is not None else f"{_amount(f.low)} to {_amount(f.high)}"
+        if f.qualifier:
+            amount = f"{f.qualifier.value} {amount}"
+        unit = f.unit.value if f.unit else "-"
+        rows.append(
+            f"{f.line:>5}  {f.metric:<26}{amount:>24} {unit:<14}{f.kind.value:<10}{f.relation.value:<9}"
+            f"{f.period or '-':<8} {f.text}"
+        )
+    return "\n".join(rows)
+
+
+def _amount(value: float | None) -> str:
+    if value is None:
+        return "?"
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= factor:
+            return f"{value / factor:,.4g}{suffix}"
+    return f"{value:,.4g}"
 
 
 def _outline(result: CallAnalysis) -> str:

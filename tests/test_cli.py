@@ -99,3 +99,29 @@ def test_cli_outline_lists_turns_with_role_firm_section(capsys) -> None:
     analyst = next(line for line in rows if "analyst" in line and "中金公司" in line)
     assert "张磊" in analyst
     assert any("prepared" in line and "executive" in line and "董事长" in line for line in out.splitlines())
+
+
+def test_cli_lists_figures_in_a_table(tmp_path, capsys) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(
+        "2025年第一季度营收为9.816亿美元,同比增长420%。公司预计第二季度收入在10.6亿美元至11亿美元。",
+        encoding="utf-8",
+    )
+    assert main(["analyze", str(path)]) == 0
+    rows = [
+        line.split() for line in capsys.readouterr().out.splitlines() if "亿美元" in line or "420%" in line
+    ]
+    assert ["1", "revenue", "981.6M", "USD", "actual", "level", "2025Q1", "9.816亿美元"] in rows
+    assert ["1", "revenue", "420", "percent", "actual", "yoy", "2025Q1", "420%"] in rows
+    assert [
+        "1",
+        "revenue",
+        "1.06B",
+        "to",
+        "1.1B",
+        "USD",
+        "guidance",
+        "level",
+        "2025Q2",
+        "10.6亿美元至11亿美元",
+    ] in rows
