@@ -20,6 +20,7 @@ from functools import cache
 from callnlp.normalize import HAN, Document
 from callnlp.record import QAPair, Role, Section, Turn
 from callnlp.resources import lines
+from callnlp.units import trie_pattern
 
 _NAME_EN = r"[A-Z][A-Za-z'.-]*(?:\s(?:[A-Z][A-Za-z'.-]*|de|van|von|der|da|di|du|del|bin|al|la|le)){0,4}"
 _NAME_ZH = rf"[{HAN}][{HAN}·]{{1,4}}"
@@ -81,9 +82,8 @@ def _vocab() -> dict[str, object]:
         else:
             labels[text.casefold()] = Role(role)
     titles.sort(key=lambda t: -len(t[0]))
-    title_re = re.compile(
-        "|".join(rf"(?<![A-Za-z]){re.escape(t)}(?![A-Za-z])" for t, _ in titles), re.IGNORECASE
-    )
+    # Tries, not plain alternations: they are searched on every short line.
+    title_re = re.compile(rf"(?<![A-Za-z]){trie_pattern([t for t, _ in titles])}(?![A-Za-z])", re.IGNORECASE)
     firms, suffixes = set(), []
     for text, kind in lines("firms.tsv"):
         (firms.add(text.casefold()) if kind == "firm" else suffixes.append(text.casefold()))
@@ -93,7 +93,7 @@ def _vocab() -> dict[str, object]:
     headings = re.compile(
         "|".join(f"(?P<h{i}>{pattern})" for i, (pattern, _) in enumerate(rows)), re.IGNORECASE
     )
-    firm_re = re.compile("|".join(re.escape(f) for f in sorted(firms, key=len, reverse=True) if len(f) >= 4))
+    firm_re = re.compile(trie_pattern([f for f in firms if len(f) >= 4]))
     return {
         "title_re": title_re,
         "title_role": {t.casefold(): r for t, r in titles},
