@@ -22,7 +22,7 @@ from callnlp.record import QAPair, Role, Section, Turn
 from callnlp.resources import lines
 from callnlp.units import trie_pattern
 
-_NAME_EN = r"[A-Z][A-Za-z'.-]*(?:\s(?:[A-Z][A-Za-z'.-]*|de|van|von|der|da|di|du|del|bin|al|la|le)){0,4}"
+_NAME_EN = r"[A-Z][A-Za-z'.-]*(?: (?:[A-Z][A-Za-z'.-]*|de|van|von|der|da|di|du|del|bin|al|la|le)){0,4}"
 _NAME_ZH = rf"[{HAN}][{HAN}·]{{1,4}}"
 _NAME = re.compile(rf"(?:{_NAME_EN}|{_NAME_ZH})")
 _DASH = re.compile(r"\s*(?:--|—|–|―)\s*|\s+-\s+")
@@ -272,8 +272,12 @@ def _key(name: str) -> str:
 # --- the whole document ----------------------------------------------------------------
 
 _INTRO_EN = re.compile(
-    rf"(?:from|of)\s+(?:the\s+line\s+of\s+)?(?P<name>{_NAME_EN})\s+(?:with|of|from|at)\s+"
-    r"(?P<firm>[A-Z][\w&.'-]*(?:\s+(?:&\s+)?[A-Z][\w&.'-]*){0,4})"
+    rf"(?:from|of) (?:the line of )?(?P<name>{_NAME_EN}) (?:with|of|from|at) "
+    r"(?P<firm>[A-Z][\w&'-]*(?:\.[A-Z][\w&'-]*)*(?: (?:& )?[A-Z][\w&'-]*){0,4})"
+)
+# "... turn the call over to Mei Tanaka, Chief Executive Officer."
+_INTRO_TITLE = re.compile(
+    rf"(?:over to|hand it to|turn it to|introduce) (?P<name>{_NAME_EN}), (?:our )?(?P<title>[A-Za-z ,&-]{{2,60}}?)[.;]"
 )
 _INTRO_ZH = re.compile(rf"(?:来自|请)(?P<firm>[^,。,的]{{2,20}}?)的(?P<name>{_NAME_EN}|{_NAME_ZH})")
 
@@ -333,6 +337,10 @@ class StructureParser:
         for m in _INTRO_EN.finditer(text):
             if _is_firm(m.group("firm")) or m.group("firm").split()[0].istitle():
                 known.setdefault(_key(m.group("name")), _Person(Role.ANALYST, None, m.group("firm")))
+        for m in _INTRO_TITLE.finditer(text):
+            role = _title_role(m.group("title"))
+            if role is not None:
+                known.setdefault(_key(m.group("name")), _Person(role, m.group("title"), None))
         for m in _INTRO_ZH.finditer(text):
             if _is_firm(m.group("firm")):
                 known.setdefault(_key(m.group("name")), _Person(Role.ANALYST, None, m.group("firm")))
@@ -395,12 +403,13 @@ class StructureParser:
         for t in headed:
             h: Header = t["header"]
             person = known.get(_key(h.speaker)) if h.speaker else None
-            role = h.role or (person.role if person else None) or Role.OTHER
+            role = h.role or (person.role if person else None)
             title = h.title or (person.title if person else None)
             firm = h.firm or (person.firm if person else None)
             roles.append(role)
             people.append((h.speaker, title, firm))
         qa_from = _qa_start(headed, roles)
+        roles = _by_position(roles, qa_from)
         turns: list[Turn] = []
         blocks: list[Block] = []
         index = 0
@@ -458,7 +467,20 @@ def _list_entry(line: str, mode: str) -> tuple[str, _Person] | None:
     return name, _Person(_title_role(joined) or Role.EXECUTIVE, joined, None)
 
 
-def _qa_start(headed: list[dict], roles: list[Role]) -> int:
+def _by_position(roles: list[Role | None], qa_from: int) -> list[Role]:
+    """Roles of named speakers nothing else identifies, from their place in the call: in
+    prepared remarks, or right after a question or an answer, they speak for the company;
+    right after the operator hands over in Q&A, they ask."""
+    out: list[Role] = []
+    for i, role in enumerate(roles):
+        if role is None:
+            after_operator = i > 0 and out[-1] is Role.OPERATOR
+            role = Role.ANALYST if i >= qa_from and after_operator else Role.EXECUTIVE
+        out.append(role)
+    return out
+
+
+def _qa_start(headed: list[dict], roles: list[Role | None]) -> int:
     """Index of the first Q&A turn: after a Q&A heading, else from the first analyst (or
     the operator turn that hands over to that analyst)."""
     for i, t in enumerate(headed):

@@ -160,8 +160,8 @@ def test_structure_matches_gold(gold_path) -> None:
 
 
 def test_structure_gold_set_covers_every_layout() -> None:
-    names = {p.stem.split("_")[0] for p in _gold_files()}
-    assert {"zh", "interpreted"} <= names
+    layouts = {"_".join(p.stem.split("_")[:2]) for p in _gold_files()}
+    assert {"en_fool", "en_sa", "en_colon", "zh_qa", "interpreted_tianlan"} <= layouts
 
 
 def test_structure_news_article_is_one_other_turn() -> None:
@@ -214,6 +214,22 @@ def test_structure_interpreter_links_to_the_turn_it_renders() -> None:
     )
     assert [t.translates for t in s.turns] == [None, 0, None, 2, None, 4]
     assert [(p.question, p.answers) for p in s.qa_pairs] == [(2, (4, 5))]
+
+
+def test_structure_unknown_speakers_take_a_role_from_their_place() -> None:
+    s = parse(
+        "Operator: Welcome. I'll turn the call over to Ann Wu, Chief Executive Officer.\n"
+        "Ann Wu: Revenue grew.\nBo Tan: Margins rose too.\nQuestion and Answer\n"
+        "Operator: Next question, please go ahead.\nCy Ray: What about costs?\nBo Tan: Lower."
+    )
+    assert [(t.speaker, t.role, t.title) for t in s.turns] == [
+        (None, Role.OPERATOR, None),
+        ("Ann Wu", Role.EXECUTIVE, "Chief Executive Officer"),
+        ("Bo Tan", Role.EXECUTIVE, None),
+        (None, Role.OPERATOR, None),
+        ("Cy Ray", Role.ANALYST, None),
+        ("Bo Tan", Role.EXECUTIVE, None),
+    ]
 
 
 def test_structure_empty_and_blank_documents() -> None:
