@@ -277,7 +277,8 @@ _INTRO_EN = re.compile(
 )
 # "... turn the call over to Mei Tanaka, Chief Executive Officer."
 _INTRO_TITLE = re.compile(
-    rf"(?:over to|hand it to|turn it to|introduce) (?P<name>{_NAME_EN}), (?:our )?(?P<title>[A-Za-z ,&-]{{2,60}}?)[.;]"
+    rf"(?:over to|hand it to|turn it to|introduce) (?P<name>{_NAME_EN}), "
+    r"(?:our )?(?P<title>[A-Za-z ,&-]{2,60}?)[.;]"
 )
 _INTRO_ZH = re.compile(rf"(?:来自|请)(?P<firm>[^,。,的]{{2,20}}?)的(?P<name>{_NAME_EN}|{_NAME_ZH})")
 
