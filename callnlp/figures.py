@@ -77,7 +77,7 @@ _QUALIFIER_AFTER = re.compile(
 _CLAUSE = re.compile(r"[,;:。!?]|(?<=[a-z]), |\band\b(?= [a-z])")
 _GUIDANCE = re.compile(
     r"预计|预期|指引|展望|目标|计划|guidance|guide|outlook|expect|expects|expected|forecast|anticipate|"
-    r"project|projected|we see|will be|target",
+    r"project|projected|we see|will be|target|assume|could|next year|明年|we estimate|估计|预估",
     re.IGNORECASE,
 )
 _CONSENSUS = re.compile(
@@ -88,6 +88,7 @@ _CONSENSUS = re.compile(
 )
 _PRIOR = re.compile(
     r"上年同期|去年同期|上年|去年|上一季度|上季度|此前|a year ago|year-ago|prior year|prior-year|last year|"
+    r"prior range|previous range|prior guidance|previous guidance|"
     r"previous year|the prior quarter|last quarter|\bfrom\b",
     re.IGNORECASE,
 )
@@ -107,7 +108,7 @@ _DECLINE = re.compile(
 )
 _PER_SHARE = re.compile(r"每股|per share|per diluted share|/share", re.IGNORECASE)
 _LOSS_PER_SHARE = re.compile(r"每股(?:净)?亏损|(?:net )?loss per (?:diluted )?share", re.IGNORECASE)
-_METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|of|in|for)?\s?")
+_METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|(?:of|in|for)(?: the| our| new| total)?)?\s?")
 _PARENS = re.compile(r"\([^()]{0,200}\)")
 
 
@@ -195,7 +196,8 @@ class FigureExtractor:
             start, end = mention.start, (high or mention).end
             unit = mention.unit or (high.unit if high else None)
             metric = _metric(text, start, end, found, previous)
-            before = text[previous[0] if previous else _clause_start(text, start) : start]
+            # what stands between the previous figure (or the clause's start) and this one
+            before = text[max(previous[0] if previous else 0, _clause_start(text, start)) : start]
             per_share = _PER_SHARE.search(text[_clause_start(text, start) : min(len(text), end + 12)])
             if unit in PER_SHARE and (per_share or metric == "eps"):
                 unit, metric = PER_SHARE[unit], "eps"
@@ -203,9 +205,9 @@ class FigureExtractor:
             amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
             if relation is not Relation.LEVEL and amount and _PRIOR.search(before[-14:]):
                 relation = Relation.LEVEL  # 较上年同期的1.887亿美元: the comparison amount itself
-            value, low, hi = mention.value, None, None
+            value, low, hi = _round(mention.value), None, None
             if high is not None:
-                value, low, hi = None, mention.value, high.value
+                value, low, hi = None, _round(mention.value), _round(high.value)
             negative = (
                 metric == "eps" and _LOSS_PER_SHARE.search(text[_clause_start(text, start) : start])
             ) or (
@@ -299,6 +301,11 @@ def _earlier(period: str | None, year: int | None, quarter: int | None) -> bool:
 # Every figure holds a digit, or a Chinese numeral right before a unit word: sentences
 # with neither (most of them) are skipped with one cheap search.
 _MAYBE = re.compile(r"\d|百分之|一半|半数|[零〇一二两三四五六七八九十百千万亿多][倍个百基元美港欧英日兆吉]")
+
+
+def _round(value: float | None) -> float | None:
+    """4.1 * 1e9 is 4099999999.9999995 in binary floating point: keep 12 significant digits."""
+    return None if value is None else float(f"{value:.12g}")
 
 
 def _mentions(text: str) -> list[_Mention]:
@@ -500,9 +507,10 @@ def _kind(text: str, start: int, before: str, relation: Relation, unit: Unit | N
     if _CONSENSUS.search(before) or _CONSENSUS.search(text[_clause_start(text, start) : start]):
         return Kind.CONSENSUS
     rate = unit in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE) and relation is not Relation.LEVEL
-    if (_PRIOR.search(before[-14:]) or _FROM.search(before)) and not rate:
+    if (_PRIOR.search(before[-30:]) or _FROM.search(before)) and not rate:
         # a growth rate against last year (较去年同期增长400%) is this period's own figure
         return Kind.PRIOR
-    if guided < start:
+    if guided < start and _GUIDANCE.search(text, text.rfind(";", 0, start) + 1, start):
+        # outlook language before it, in the same part of the sentence (";" ends one)
         return Kind.GUIDANCE
     return Kind.ACTUAL

@@ -48,6 +48,62 @@ SEED_000_GOLD = [
 ]  # fmt: skip
 
 
+C = Kind.CONSENSUS
+# The English transcripts in corpora/, every money, percent, point, bp, multiple and power
+# figure: (line, value or (low, high), unit, kind, metric), by hand from the text.
+CORPUS_GOLD = {
+    "en_fool_helios_q2_2025": [
+        (17, 1.06e9, "USD", A, "revenue"), (17, 23.4, "percent", A, "revenue"), (17, 1.01e9, "USD", C, "revenue"),
+        (19, 41, "percent", A, "contract_value"), (19, 4.2e9, "USD", A, "revenue_backlog"),
+        (19, 3.6e9, "USD", P, "revenue_backlog"), (20, 350, "MW", A, "capacity"), (20, 1.2, "GW", G, "capacity"),
+        (24, 31.2, "percent", A, "gross_margin"), (24, 150, "bp", A, "gross_margin"),
+        (25, 182e6, "USD", A, "operating_expenses"), (25, 148e6, "USD", A, "operating_income"),
+        (25, 97e6, "USD", P, "operating_income"), (26, 0.42, "USD_per_share", A, "eps"),
+        (26, 0.38, "USD_per_share", C, "eps"), (26, 21e6, "USD", A, "interest_expense"),
+        (26, 26e6, "USD", P, "interest_expense"), (27, 64e6, "USD", A, "capex"), (27, 112e6, "USD", A, "free_cash_flow"),
+        (28, (1.08e9, 1.12e9), "USD", G, "revenue"), (28, (30, 31), "percent", G, "gross_margin"),
+        (28, (4.25e9, 4.35e9), "USD", G, "revenue"), (28, (4.1e9, 4.2e9), "USD", P, "revenue"),
+        (28, 250e6, "USD", G, "capex"), (43, 50, "bp", A, "gross_margin"), (49, 40, "percent", A, "revenue_backlog"),
+        (58, (18e6, 20e6), "USD", G, "interest_expense"), (67, 10e6, "USD", G, "other"), (76, 30, "percent", G, "revenue"),
+    ],
+    "en_sa_quantaridge_q3_2025": [
+        (24, 612e6, "USD", A, "revenue"), (24, 18, "percent", A, "revenue"), (24, 24, "percent", A, "subscription_revenue"),
+        (24, 540e6, "USD", A, "subscription_revenue"), (25, 3.9e9, "USD", A, "revenue_backlog"),
+        (25, 21, "percent", A, "revenue_backlog"), (25, 116, "percent", A, "net_revenue_retention"),
+        (25, -2, "pp", A, "net_revenue_retention"), (29, 27.5, "percent", A, "adjusted_operating_margin"),
+        (29, 220, "bp", A, "adjusted_operating_margin"), (29, 14e6, "USD", A, "net_loss"), (29, 39e6, "USD", P, "net_loss"),
+        (29, 0.61, "USD_per_share", A, "eps"), (30, 158e6, "USD", A, "free_cash_flow"),
+        (30, 26, "percent", A, "free_cash_flow"), (30, 75e6, "USD", A, "share_repurchase"),
+        (31, (640e6, 650e6), "USD", G, "revenue"), (31, 28, "percent", G, "adjusted_operating_margin"),
+        (31, (2.39e9, 2.40e9), "USD", G, "revenue"), (31, (2.37e9, 2.39e9), "USD", P, "revenue"),
+        (45, 115, "percent", G, "net_revenue_retention"),
+    ],
+    "en_colon_northwind_q1_2026": [
+        (6, 6, "percent", A, "revenue"), (6, 2.31e9, "USD", A, "revenue"), (7, 80, "bp", A, "operating_ratio"),
+        (7, 88.4, "percent", A, "operating_ratio"), (7, -12, "percent", A, "costs"), (10, 1.14, "USD_per_share", A, "eps"),
+        (10, 1.09, "USD_per_share", C, "eps"), (10, 96e6, "USD", A, "capex"), (10, (380e6, 420e6), "USD", G, "capex"),
+        (11, 2.4e9, "USD", G, "revenue"), (23, 87, "percent", G, "operating_ratio"), (25, 87, "percent", G, "operating_ratio"),
+        (31, -4, "percent", A, "volume"), (35, 500e6, "USD", A, "debt"), (37, 1.1, "multiple", A, "debt"),
+    ],
+}  # fmt: skip
+
+
+def _score(figures, gold) -> tuple[float, float, float, float]:
+    """Precision, recall, and kind and metric accuracy of matched figures."""
+    unmatched = list(figures)
+    right_kind = right_metric = 0
+    for line, amount, unit, kind, metric in gold:
+        hit = next(
+            (f for f in unmatched if f.line == line and f.unit == unit and _same(_amount(f), amount)), None
+        )
+        if hit is not None:
+            unmatched.remove(hit)
+            right_kind += hit.kind is kind
+            right_metric += hit.metric == metric
+    matched = len(figures) - len(unmatched)
+    return matched / len(figures), matched / len(gold), right_kind / matched, right_metric / matched
+
+
 def _amount(f) -> float | tuple[float, float]:
     return f.value if f.value is not None else (f.low, f.high)
 
@@ -62,22 +118,27 @@ def _same(a, b) -> bool:
 def test_figures_seed_000_precision_recall_kind_and_metric(seed) -> None:
     result = analyze(seed("000"))
     found = [f for f in result.figures if (9 <= f.line <= 15 or 85 <= f.line <= 123) and f.unit in MONEY_ETC]
-    unmatched = list(found)
-    right_kind = right_metric = 0
-    for line, amount, unit, kind, metric in SEED_000_GOLD:
-        hit = next(
-            (f for f in unmatched if f.line == line and f.unit == unit and _same(_amount(f), amount)), None
-        )
-        if hit is not None:
-            unmatched.remove(hit)
-            right_kind += hit.kind is kind
-            right_metric += hit.metric == metric
-    matched = len(found) - len(unmatched)
-    precision, recall = matched / len(found), matched / len(SEED_000_GOLD)
-    assert precision >= 0.95, unmatched
+    precision, recall, kind, metric = _score(found, SEED_000_GOLD)
+    assert precision >= 0.95
     assert recall >= 0.95
-    assert right_kind / matched >= 0.9
-    assert right_metric / matched >= 0.9
+    assert kind >= 0.9
+    assert metric >= 0.9
+
+
+def test_figures_english_corpus_precision_recall_kind_and_metric() -> None:
+    from conftest import CORPORA
+
+    matched = kinds = metrics = 0
+    for name, gold in CORPUS_GOLD.items():
+        result = analyze(CORPORA / "calls" / f"{name}.txt")
+        found = [f for f in result.figures if f.unit in MONEY_ETC | {Unit.MW, Unit.GW}]
+        precision, recall, kind, metric = _score(found, gold)
+        assert precision >= 0.95, name
+        assert recall >= 0.95, name
+        n = round(recall * len(gold))
+        matched, kinds, metrics = matched + n, kinds + kind * n, metrics + metric * n
+    assert kinds / matched >= 0.9
+    assert metrics / matched >= 0.9
 
 
 def test_figures_point_into_the_original(seed) -> None:
