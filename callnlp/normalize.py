@@ -163,7 +163,8 @@ def _resolve(edits: list[Edit]) -> list[Edit]:
     return kept
 
 
-_HAN_RE = re.compile(f"[{HAN}]")
+HAN_CHAR = re.compile(f"[{HAN}]")
+"""One Han character; the stages share it."""
 
 
 @cache
@@ -174,7 +175,7 @@ def _converter():
 
 
 def _simplified(text: str) -> str:
-    if not _HAN_RE.search(text):
+    if not HAN_CHAR.search(text):
         return text
     convert = _converter().convert
     out = convert(text)

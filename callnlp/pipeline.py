@@ -10,7 +10,7 @@ from operator import countOf, itemgetter
 from pathlib import Path
 
 from callnlp.figures import FigureExtractor
-from callnlp.normalize import HAN, Document, normalize
+from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
 from callnlp.record import Call, CallAnalysis, Figure, Language, Sentence
 from callnlp.sentences import MAX_CHARS, split_sentences
@@ -18,7 +18,6 @@ from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Tokenizer, TokenKind
 
-_HAN_CHAR = re.compile(f"[{HAN}]")
 _LATIN_CHAR = re.compile("[A-Za-z]")
 
 MIXED_SHARE = 0.1
@@ -118,7 +117,7 @@ class Analyzer:
 def _weights(text: str) -> tuple[int, int]:
     """(Chinese, English) weight of a text: a Han character counts as much as three Latin
     letters, about what each carries."""
-    return 3 * len(_HAN_CHAR.findall(text)), len(_LATIN_CHAR.findall(text))
+    return 3 * len(HAN_CHAR.findall(text)), len(_LATIN_CHAR.findall(text))
 
 
 def _sentence_language(text: str) -> Language | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from callnlp.normalize import HAN
+from callnlp.normalize import HAN_CHAR
 from callnlp.resources import lines
 
 MAX_CHARS = 1000
@@ -20,7 +20,6 @@ MAX_CHARS = 1000
 
 _CLOSE = "\"')\\]」』》〉】"
 _STOP = re.compile(rf"(?:[。!?]+|\.{{2,}}|[.;])[{_CLOSE}]*")
-_HAN1 = re.compile(f"[{HAN}]")
 _WORD_BEFORE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?\.?$|[A-Za-z]+\.$")
 _NEXT_WORD = re.compile(r"\s*([A-Za-z]+)")
 # "a." "3." "iv." opening a line number a list item: their period ends nothing.
@@ -87,9 +86,9 @@ def _is_boundary(text: str, m: re.Match[str], end: int) -> bool:
         return not (after.isascii() and after.isalnum())
     nxt = _next_char(text, m.end(), end)
     if stop == ";":
-        return bool(_HAN1.match(text[m.start() - 1 : m.start()]) or _HAN1.match(nxt))
+        return bool(HAN_CHAR.match(text[m.start() - 1 : m.start()]) or HAN_CHAR.match(nxt))
     if len(stop) >= 2:  # an ellipsis
-        return not nxt or bool(_HAN1.match(nxt)) or (nxt.isupper() and after.isspace())
+        return not nxt or bool(HAN_CHAR.match(nxt)) or (nxt.isupper() and after.isspace())
     return _period_ends(text, m.start(), m.end(), after, nxt)
 
 
@@ -97,7 +96,7 @@ def _period_ends(text: str, dot: int, stop_end: int, after: str, nxt: str) -> bo
     before = text[dot - 1 : dot]
     if before.isdigit() and after.isdigit():
         return False  # 9.816
-    if not nxt or _HAN1.match(nxt):
+    if not nxt or HAN_CHAR.match(nxt):
         return True
     if after.isalnum() or after in ",;:-" or nxt.islower() or nxt in ",;:":
         return False  # U.S-based, e.g., www.x.com, "approx. five"

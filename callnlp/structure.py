@@ -28,7 +28,6 @@ _NAME = re.compile(rf"(?:{_NAME_EN}|{_NAME_ZH})")
 _DASH = re.compile(r"\s*(?:--|—|–|―)\s*|\s+-\s+")
 _COLON_HEAD = re.compile(r"([^:]{1,60}?)\s*:\s*(.*)")
 _BRACKETED = re.compile(r"([^()]{1,12})\((.{1,40})\)")
-_PARTS = re.compile(r"\s*[,、/]\s*|\s+")
 _END_PUNCT = re.compile(r"[。!?;]$|[a-z0-9%][.!?]$")
 _STRIP_BRACKETS = re.compile(r"^[(\[【「]+|[)\]】」]+$")
 

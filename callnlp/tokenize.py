@@ -20,7 +20,7 @@ from functools import cached_property, partial
 from itertools import accumulate
 from typing import NamedTuple
 
-from callnlp.normalize import HAN
+from callnlp.normalize import HAN, HAN_CHAR
 from callnlp.offsets import OffsetMap
 from callnlp.resources import lines
 from callnlp.units import (
@@ -97,7 +97,6 @@ _PATTERN = re.compile(
 _ZH_NUMERAL = re.compile(
     r"[零〇一二两三四五六七八九十百千万亿几]+(?:多|余)?(?:倍|成|半|个百分点|百分点|%)?|[一两]半"
 )
-_HAN1 = re.compile(f"[{HAN}]")
 _LATIN1 = re.compile("[A-Za-z]")
 _HAN_WORD = re.compile(f"[{HAN}]+")
 
@@ -240,7 +239,7 @@ class Tokenizer:
                 append(new(Token, (m.group(), s, e, "en", word)))
             elif group == "quantity":
                 t = m.group()
-                lang = "zh" if _HAN1.search(t) else ("en" if _LATIN1.search(t) else None)
+                lang = "zh" if HAN_CHAR.search(t) else ("en" if _LATIN1.search(t) else None)
                 append(new(Token, (t, s, e, lang, quantity)))
             else:
                 append(new(Token, (m.group(), s, e, "en", code)))
