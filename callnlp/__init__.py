@@ -23,11 +23,27 @@ from callnlp.errors import (
     InputNotFoundError,
     InputTooLargeError,
 )
+from callnlp.figures import FigureExtractor
 from callnlp.normalize import Document, normalize
 from callnlp.offsets import OffsetMap
 from callnlp.pipeline import Analyzer, analyze
-from callnlp.record import Call, CallAnalysis, Language, Sentence
+from callnlp.record import (
+    Call,
+    CallAnalysis,
+    Figure,
+    Kind,
+    Language,
+    QAPair,
+    Qualifier,
+    Relation,
+    Role,
+    Section,
+    Sentence,
+    Turn,
+    Unit,
+)
 from callnlp.sentences import split_sentences
+from callnlp.structure import StructureParser
 from callnlp.text import Source, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind
 
@@ -40,16 +56,27 @@ __all__ = [
     "DecodeError",
     "Document",
     "EmptyInputError",
+    "Figure",
+    "FigureExtractor",
     "InputError",
     "InputNotFoundError",
     "InputTooLargeError",
+    "Kind",
     "Language",
     "OffsetMap",
+    "QAPair",
+    "Qualifier",
+    "Relation",
+    "Role",
+    "Section",
     "Sentence",
     "Source",
+    "StructureParser",
     "Token",
     "TokenKind",
     "Tokenizer",
+    "Turn",
+    "Unit",
     "__version__",
     "analyze",
     "load",

@@ -123,15 +123,13 @@ class _Mention:
 
 
 @cache
-def _glossary() -> tuple[re.Pattern[str], dict[str, str], dict[str, str]]:
-    """(alias regex, alias -> metric, metric -> good direction)."""
+def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
+    """(alias regex, alias -> metric). The `good` column is for the scorer."""
     alias_of: dict[str, str] = {}
-    good: dict[str, str] = {}
     for row in lines("metrics.tsv"):
         if len(row) != 3:
             raise ResourceError(f"models/metrics.tsv: bad row {row!r}; expected metric<TAB>good<TAB>aliases")
-        metric, direction, aliases = row
-        good[metric] = direction
+        metric, _, aliases = row
         for alias in aliases.split("|"):
             alias_of.setdefault(alias.casefold(), metric)
     latin = [w for w in alias_of if w.isascii()]
@@ -139,12 +137,7 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str], dict[str, str]]:
     # English aliases match whole words; Chinese ones anywhere. Both as tries: the
     # glossary has hundreds of aliases, tried at every character of every sentence.
     pattern = rf"(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)}"
-    return re.compile(pattern, re.IGNORECASE), alias_of, good
-
-
-def metric_direction(metric: str) -> str:
-    """Whether growth of `metric` is good news: "up", "down" or "none"."""
-    return _glossary()[2].get(metric, "none")
+    return re.compile(pattern, re.IGNORECASE), alias_of
 
 
 class FigureExtractor:
@@ -179,7 +172,7 @@ class FigureExtractor:
         ]
         if not mentions:
             return []  # most sentences: no need to look for metrics and periods
-        aliases, alias_of, _ = _glossary()
+        aliases, alias_of = _glossary()
         asides = [m.span() for m in _PARENS.finditer(text)]
         found = [
             (m.start(), m.end(), alias_of[m.group().casefold()])
