@@ -396,7 +396,7 @@ def parse_number(raw: str) -> float | None:
         pass
     m = _SCALE_TAIL.match(text)
     if m and _DECIMAL.fullmatch(m.group(1)):
-        return float(m.group(1)) * _tail_factor(m.group(2))  # 9.816亿: no need for cn2an
+        return _round(float(m.group(1)) * _tail_factor(m.group(2)))  # 9.816亿: no need for cn2an
     import cn2an
 
     try:

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import callnlp
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(callnlp.__path__, "callnlp.") if m.name != "callnlp.__main__")
+
+
+@pytest.mark.parametrize("name", ["callnlp", *MODULES])
+def test_docs_examples_run(name: str) -> None:
+    module = importlib.import_module(name)
+    failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert failures == 0
+
+
+def test_docs_every_public_name_has_a_docstring() -> None:
+    for name in callnlp.__all__:
+        if not name.startswith("__"):
+            assert getattr(callnlp, name).__doc__, name
