@@ -12,6 +12,7 @@ Rows:
                      ORIGINAL text, quantities merged (normalization not counted)
   callnlp structure  speaker turns, roles, sections, Q&A pairs on normalized text
   callnlp figures    figure extraction over every sentence (sentence splitting not counted)
+  callnlp scoring    lexicon tone and hedging of every sentence, from its tokens
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
   jieba.cut          the jieba package, plain segmentation (list of strings)
@@ -33,6 +34,7 @@ import argparse
 import logging
 import statistics
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,7 @@ def main() -> None:
 
     from callnlp import Tokenizer, analyze, load, normalize, split_sentences
     from callnlp.figures import FigureExtractor
+    from callnlp.scoring import LexiconScorer
     from callnlp.structure import StructureParser
 
     jieba.setLogLevel(logging.WARNING)
@@ -89,6 +92,14 @@ def main() -> None:
     parser = StructureParser()
     extract = FigureExtractor(2025, 1)
     sentences = {id(d): [d.text[s:e] for s, e in split_sentences(d.text)] for d in normalized}
+
+    scorer = LexiconScorer(tok)
+    scorer("预热")
+    tokens = {id(d): tok(d.text) for d in normalized}
+    bounds = {}
+    for d in normalized:
+        starts = [t.start for t in tokens[id(d)]]
+        bounds[id(d)] = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in split_sentences(d.text)]
 
     def figures(doc: object) -> None:
         for sentence in sentences[id(doc)]:
@@ -110,6 +121,7 @@ def main() -> None:
         ("callnlp tokenize", lambda: consume(tok(d.text, d.offsets) for d in normalized)),
         ("callnlp structure", lambda: consume(parser(d) for d in normalized)),
         ("callnlp figures", lambda: consume(figures(d) for d in normalized)),
+        ("callnlp scoring", lambda: consume(scorer.score(tokens[id(d)], bounds[id(d)]) for d in normalized)),
         ("callnlp text layer", text_layer),
         ("callnlp analyze", lambda: consume(analyze(d) for d in docs)),
         ("jieba.cut", lambda: consume(list(jieba.cut(t)) for t in texts)),
@@ -131,7 +143,7 @@ def main() -> None:
         vs_spacy = f"{speed / spacy_speed:>10.1f}" if spacy_speed else f"{'-':>10}"
         print(f"{name:<20}{speed:>8.2f}{speed / base:>10.2f}{vs_spacy}")
     tokenize_time = 1 / results["callnlp tokenize"]
-    for stage in ("callnlp structure", "callnlp figures"):
+    for stage in ("callnlp structure", "callnlp figures", "callnlp scoring"):
         print(f"{stage} adds {100 / results[stage] / tokenize_time:.1f}% to tokenization time")
 
 

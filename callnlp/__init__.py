@@ -22,14 +22,21 @@ from callnlp.errors import (
     InputError,
     InputNotFoundError,
     InputTooLargeError,
+    LabeledDataError,
+    MissingDependencyError,
+    ModelError,
 )
+from callnlp.evaluate import Evaluation, Task, evaluate
 from callnlp.figures import FigureExtractor
 from callnlp.normalize import Document, normalize
 from callnlp.offsets import OffsetMap
 from callnlp.pipeline import Analyzer, analyze
 from callnlp.record import (
+    Aggregate,
     Call,
     CallAnalysis,
+    Cue,
+    CueKind,
     Figure,
     Kind,
     Language,
@@ -37,48 +44,66 @@ from callnlp.record import (
     Qualifier,
     Relation,
     Role,
+    Scope,
     Section,
     Sentence,
+    Tone,
     Turn,
     Unit,
 )
+from callnlp.scoring import LexiconScorer, Score
 from callnlp.sentences import split_sentences
 from callnlp.structure import StructureParser
 from callnlp.text import Source, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind
+from callnlp.transformer import TransformerSentiment
 
 __all__ = [
+    "Aggregate",
     "Analyzer",
     "BinaryInputError",
     "Call",
     "CallAnalysis",
     "CallnlpError",
+    "Cue",
+    "CueKind",
     "DecodeError",
     "Document",
     "EmptyInputError",
+    "Evaluation",
     "Figure",
     "FigureExtractor",
     "InputError",
     "InputNotFoundError",
     "InputTooLargeError",
     "Kind",
+    "LabeledDataError",
     "Language",
+    "LexiconScorer",
+    "MissingDependencyError",
+    "ModelError",
     "OffsetMap",
     "QAPair",
     "Qualifier",
     "Relation",
     "Role",
+    "Scope",
+    "Score",
     "Section",
     "Sentence",
     "Source",
     "StructureParser",
+    "Task",
     "Token",
     "TokenKind",
     "Tokenizer",
+    "Tone",
+    "TransformerSentiment",
     "Turn",
     "Unit",
     "__version__",
     "analyze",
+    "evaluate",
     "load",
     "normalize",
     "split_sentences",

@@ -13,15 +13,29 @@ from collections import Counter
 from collections.abc import Sequence
 
 from callnlp import __version__
-from callnlp.errors import CallnlpError
-from callnlp.pipeline import analyze
-from callnlp.record import CallAnalysis
+from callnlp.errors import CallnlpError, OptionError
+from callnlp.evaluate import Task, evaluate
+from callnlp.pipeline import Analyzer
+from callnlp.record import CallAnalysis, Scope
+from callnlp.transformer import TransformerSentiment
 
 _ANALYZE_EXAMPLE = """\
 examples:
   callnlp analyze corpora/en/aurora_q2_2025_call.txt
   callnlp analyze transcript.txt --json > record.json
   cat transcript.txt | callnlp analyze -
+  callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
+"""
+
+_EVAL_EXAMPLE = """\
+The file is tab-separated: sentence<TAB>label rows, or a header naming `sentence`, the label
+column (label, sentiment or hedge) and optionally `split`. Sentiment labels: positive,
+negative, neutral; hedging labels: yes, no.
+
+examples:
+  callnlp eval sentiment corpora/labeled/en.tsv --split test
+  callnlp eval hedging corpora/labeled/zh.tsv
+  callnlp eval sentiment my_labels.tsv --sentiment-model ./finbert
 """
 
 
@@ -65,19 +79,71 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-mb", type=float, default=16.0, metavar="MB", help="refuse files larger than this (default 16)"
     )
+    _sentiment_options(p)
     p.set_defaults(run=_analyze)
+
+    p = commands.add_parser(
+        "eval",
+        help="score the scorer on a labeled file: accuracy, macro-F1, confusion table",
+        description="Score sentiment or hedging decisions against a labeled .tsv file and print "
+        "accuracy, macro-F1, F1 per label and the confusion table.",
+        epilog=_EVAL_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("task", choices=[t.value for t in Task], help="what the labels are")
+    p.add_argument("file", help="the labeled .tsv file")
+    p.add_argument("--split", metavar="NAME", help="only rows whose `split` column is NAME (e.g. test)")
+    _sentiment_options(p)
+    p.set_defaults(run=_eval)
     return parser
 
 
+def _sentiment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sentiment-model",
+        metavar="NAME|PATH",
+        help="a sequence-classification model that decides sentiment instead of the lexicon "
+        "(Hugging Face name or local directory; needs: pip install torch==2.13.0 transformers)",
+    )
+    p.add_argument(
+        "--sentiment-labels",
+        metavar="LABEL=VALUE,...",
+        help="place each model label on the sentiment scale, e.g. LABEL_0=-1,LABEL_1=0,LABEL_2=1 "
+        "(default: read from label names such as positive/negative/neutral)",
+    )
+
+
+def _sentiment(args: argparse.Namespace) -> TransformerSentiment | None:
+    if not args.sentiment_model:
+        if args.sentiment_labels:
+            raise OptionError("--sentiment-labels needs --sentiment-model; give the model too")
+        return None
+    labels = None
+    if args.sentiment_labels:
+        labels = {}
+        for item in args.sentiment_labels.split(","):
+            name, _, value = item.partition("=")
+            try:
+                labels[name.strip()] = float(value)
+            except ValueError:
+                raise OptionError(
+                    f"--sentiment-labels: {item!r} is not LABEL=VALUE with a number, e.g. LABEL_0=-1"
+                ) from None
+    return TransformerSentiment(args.sentiment_model, labels=labels)
+
+
 def _analyze(args: argparse.Namespace) -> int:
-    max_bytes = int(args.max_mb * 1024 * 1024)
-    if args.file == "-":
-        result = analyze(sys.stdin.buffer.read(), name="<stdin>", max_bytes=max_bytes)
-    else:
-        result = analyze(args.file, max_bytes=max_bytes)
+    analyzer = Analyzer(max_bytes=int(args.max_mb * 1024 * 1024), sentiment=_sentiment(args))
+    source = sys.stdin.buffer.read() if args.file == "-" else args.file
+    result = analyzer(source, name="<stdin>" if args.file == "-" else None)
     for warning in result.call.warnings:
         print(f"callnlp: warning: {warning}", file=sys.stderr)
     print(result.to_json() if args.json else summary(result))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    print(evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split).table())
     return 0
 
 
@@ -99,11 +165,32 @@ def summary(result: CallAnalysis) -> str:
         ),
     ]
     lines = [f"{key:<10} {value}" for key, value in rows]
+    tone = _tone_table(result)
+    if tone:
+        lines += ["", tone]
     if result.turns:
         lines += ["", _outline(result)]
     if result.figures:
         lines += ["", _figure_table(result)]
     return "\n".join(lines)
+
+
+def _tone_table(result: CallAnalysis) -> str:
+    """Tone and hedging of the call, its sections and its roles."""
+    shown = [a for a in result.aggregates if a.scope in (Scope.CALL, Scope.SECTION, Scope.ROLE)]
+    if not shown:
+        return ""
+    rows = [
+        f"{'tone of':<22}{'sentences':>10}{'net tone':>10}{'hedges/100 tokens':>19}"
+        f"{'hedged':>8}{'forward':>9}"
+    ]
+    for a in shown:
+        name = "whole call" if a.scope is Scope.CALL else f"{a.scope.value} {a.key}"
+        rows.append(
+            f"{name:<22}{a.sentences:>10}{a.net_tone:>+10.2f}{a.hedging_density:>19.2f}"
+            f"{a.hedged_share:>8.0%}{a.forward_share:>9.0%}"
+        )
+    return "\n".join(rows)
 
 
 def _figure_table(result: CallAnalysis) -> str:

@@ -44,3 +44,11 @@ class OptionError(CallnlpError):
 
 class MissingDependencyError(CallnlpError):
     """An optional package needed for the requested feature is not installed."""
+
+
+class LabeledDataError(InputError):
+    """A labeled evaluation file is malformed."""
+
+
+class ModelError(CallnlpError):
+    """A configured model cannot be loaded or run."""

@@ -123,15 +123,33 @@ class _Mention:
 
 
 @cache
-def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
-    """(alias regex, alias -> metric). The `good` column is for the scorer."""
-    alias_of: dict[str, str] = {}
+def metric_goods() -> dict[str, str]:
+    """Alias (case-folded) -> whether growth of its metric is good: up, down or none.
+
+    Example:
+        >>> metric_goods()["净亏损"], metric_goods()["revenue"]
+        ('down', 'up')
+    """
+    return {alias: good for alias, (_, good) in _metric_rows().items()}
+
+
+@cache
+def _metric_rows() -> dict[str, tuple[str, str]]:
+    """Alias (case-folded) -> (metric, good), first row wins, from models/metrics.tsv."""
+    out: dict[str, tuple[str, str]] = {}
     for row in lines("metrics.tsv"):
         if len(row) != 3:
             raise ResourceError(f"models/metrics.tsv: bad row {row!r}; expected metric<TAB>good<TAB>aliases")
-        metric, _, aliases = row
+        metric, good, aliases = row
         for alias in aliases.split("|"):
-            alias_of.setdefault(alias.casefold(), metric)
+            out.setdefault(alias.casefold(), (metric, good))
+    return out
+
+
+@cache
+def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
+    """(alias regex, alias -> metric)."""
+    alias_of = {alias: metric for alias, (metric, _) in _metric_rows().items()}
     latin = [w for w in alias_of if w.isascii()]
     han = [w for w in alias_of if not w.isascii()]
     # English aliases match whole words; Chinese ones anywhere. Both as tries: the

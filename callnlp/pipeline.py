@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import replace
-from functools import cache
+from itertools import accumulate
 from operator import countOf, itemgetter
 from pathlib import Path
 
 from callnlp.figures import FigureExtractor
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
-from callnlp.record import Call, CallAnalysis, Figure, Language, Sentence
+from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, Sentence
+from callnlp.scoring import LexiconScorer, aggregate
 from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
-from callnlp.tokenize import Tokenizer, TokenKind
+from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer
+from callnlp.transformer import TransformerSentiment
 
 _LATIN_CHAR = re.compile("[A-Za-z]")
 
@@ -33,6 +36,9 @@ class Analyzer:
         tokenizer: the tokenizer to use (a default one is shared otherwise).
         max_bytes: inputs larger than this are refused (see `callnlp.text.load`).
         max_sentence_chars: a longer run without a stop is cut into pieces.
+        scorer: the lexicon scorer of tone and hedging (a default one otherwise).
+        sentiment: a transformer backend that decides sentiment and tone instead of the
+            lexicon (hedging and cues stay the lexicon's).
 
     Example:
         >>> result = Analyzer()("营收同比增长420%。Revenue grew 420%.".encode())
@@ -45,8 +51,12 @@ class Analyzer:
         tokenizer: Tokenizer | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_sentence_chars: int = MAX_CHARS,
+        scorer: LexiconScorer | None = None,
+        sentiment: TransformerSentiment | None = None,
     ) -> None:
-        self.tokenizer = tokenizer or _default_tokenizer()
+        self.tokenizer = tokenizer or default_tokenizer()
+        self.scorer = scorer or LexiconScorer(self.tokenizer)
+        self.sentiment = sentiment
         self.structure = StructureParser()
         self.max_bytes = max_bytes
         self.max_sentence_chars = max_sentence_chars
@@ -60,6 +70,7 @@ class Analyzer:
         tokens = self.tokenizer(doc.text, doc.offsets)
         year, quarter = call_period(doc.text)
         figures = self._figures(doc, spans, FigureExtractor(year, quarter))
+        sentences = self._score(sentences, tokens, figures)
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
@@ -75,7 +86,26 @@ class Analyzer:
             turns=structure.turns,
             qa_pairs=structure.qa_pairs,
             figures=tuple(figures),
+            aggregates=aggregate(sentences, structure.turns),
         )
+
+    def _score(self, sentences: list[Sentence], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
+        """The sentences with their scores and token counts."""
+        starts = list(map(itemgetter(1), tokens))
+        counted = list(accumulate((t.kind is not TokenKind.PUNCT for t in tokens), initial=0))
+        bounds = [(bisect_left(starts, s.start), bisect_left(starts, s.end)) for s in sentences]
+        guided = frozenset(f.sentence for f in figures if f.kind is Kind.GUIDANCE)
+        scores = self.scorer.score(tokens, bounds, guided)
+        tones = [(sc.sentiment, sc.tone) for sc in scores]
+        if self.sentiment is not None and sentences:
+            tones = self.sentiment([s.text for s in sentences])
+        return [
+            Sentence(
+                s.index, s.turn, s.line, s.start, s.end, s.text, s.lang, sentiment, tone, sc.hedging,
+                sc.hedged, sc.forward_looking, sc.cues, s.section, counted[b] - counted[a],
+            )
+            for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
+        ]  # fmt: skip
 
     def _figures(
         self, doc: Document, spans: list[tuple[Sentence, int]], extract: FigureExtractor
@@ -138,13 +168,12 @@ def _call_language(sentences: list[Sentence]) -> Language:
     return Language.ZH if zh >= en else Language.EN
 
 
-@cache
-def _default_tokenizer() -> Tokenizer:
-    return Tokenizer()
-
-
 def analyze(
-    source: str | Path | bytes, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sentiment_model: str | None = None,
 ) -> CallAnalysis:
     """Analyze one transcript with the default settings.
 
@@ -152,6 +181,8 @@ def analyze(
         source: a path to the transcript, or its bytes.
         name: the name to use in messages when `source` is bytes.
         max_bytes: inputs larger than this raise `InputTooLargeError`.
+        sentiment_model: a sequence-classification model (name or local path) to decide
+            sentiment instead of the lexicon; needs torch and transformers.
 
     Returns:
         The `CallAnalysis` record.
@@ -163,4 +194,5 @@ def analyze(
         >>> analyze("CoreWeave一季度营收9.816亿美元。".encode()).call.language
         <Language.ZH: 'zh'>
     """
-    return Analyzer(max_bytes=max_bytes)(source, name=name)
+    sentiment = TransformerSentiment(sentiment_model) if sentiment_model else None
+    return Analyzer(max_bytes=max_bytes, sentiment=sentiment)(source, name=name)

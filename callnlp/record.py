@@ -94,6 +94,51 @@ class Qualifier(StrEnum):
     UP_TO = "up_to"
 
 
+class Tone(StrEnum):
+    """A scorer's decision on a sentence's tone."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+class CueKind(StrEnum):
+    """What a cue word does in the scorer (the categories of models/lexicon_*.tsv)."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    HEDGE = "hedge"
+    WEAK_MODAL = "weak_modal"
+    STRONG_MODAL = "strong_modal"
+    FORWARD = "forward"
+    NEGATOR = "negator"
+    INTENSIFIER = "intensifier"
+    DIMINISHER = "diminisher"
+    CONTRAST = "contrast"
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Scope(StrEnum):
+    """What an aggregate of sentence scores is taken over."""
+
+    CALL = "call"
+    SECTION = "section"
+    ROLE = "role"
+    SPEAKER = "speaker"
+    TURN = "turn"
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A word or phrase the scorer acted on; `start` and `end` point into the original file."""
+
+    text: str
+    kind: CueKind
+    start: int
+    end: int
+
+
 @dataclass(frozen=True)
 class Figure:
     """One financial figure.
@@ -189,7 +234,9 @@ class Sentence:
     `text` is the normalized text that was analyzed; `line`, `start` and `end` point into
     the original file, so `original[start:end]` shows the source as the user has it.
     `turn` is the index of the turn it was said in (None outside any turn), `section` that
-    turn's section. Scores stay None until a scorer fills them.
+    turn's section. Scores stay None until a scorer fills them: `sentiment` in [-1, 1] and
+    `tone` its decision, `hedging` in [0, 1] and `hedged` its decision, `forward_looking`,
+    and the `cues` that decided them. `tokens` counts words and numbers, not punctuation.
     """
 
     index: int
@@ -204,8 +251,33 @@ class Sentence:
     hedging: float | None = None
     hedged: bool | None = None
     forward_looking: bool | None = None
-    cues: tuple[dict[str, Any], ...] = ()
+    cues: tuple[Cue, ...] = ()
     section: Section = Section.OTHER
+    tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """Sentence scores summed up over a part of the call.
+
+    Attributes:
+        scope: call, section, role, speaker or turn.
+        key: the section, role, speaker name or turn index (as text); None for the call.
+        sentences: how many sentences it holds; tokens: their words and numbers.
+        net_tone: the mean sentiment of its sentences, in [-1, 1].
+        hedging_density: hedge cues (hedges and weak modals) per 100 tokens.
+        hedged_share: the share of its sentences the scorer called hedged.
+        forward_share: the share of its sentences that look forward.
+    """
+
+    scope: Scope
+    key: str | None
+    sentences: int
+    tokens: int
+    net_tone: float
+    hedging_density: float
+    hedged_share: float
+    forward_share: float
 
 
 @dataclass(frozen=True)
@@ -218,6 +290,7 @@ class CallAnalysis:
     qa_pairs: tuple[QAPair, ...] = ()
     figures: tuple[Figure, ...] = ()
     signals: dict[str, Any] = field(default_factory=dict)
+    aggregates: tuple[Aggregate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, in the documented field order."""

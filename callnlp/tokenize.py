@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import re
 from enum import StrEnum
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -268,6 +268,12 @@ class Tokenizer:
                 out.append(tok)
                 i += 1
         return out
+
+
+@cache
+def default_tokenizer() -> Tokenizer:
+    """The tokenizer with default settings, made once and shared by every stage."""
+    return Tokenizer()
 
 
 def user_words() -> list[tuple[str, int | None, str | None]]:

@@ -125,3 +125,38 @@ def test_cli_lists_figures_in_a_table(tmp_path, capsys) -> None:
         "2025Q2",
         "10.6亿美元至11亿美元",
     ] in rows
+
+
+def test_cli_analyze_shows_tone_by_section(tmp_path, capsys) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text("收入和资本支出可能会“不稳定”。Revenue grew 20%.", encoding="utf-8")
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "hedges/100 tokens" in out
+    assert "whole call" in out
+
+
+def test_cli_eval_prints_scores_and_confusion(tmp_path, capsys) -> None:
+    path = tmp_path / "labels.tsv"
+    path.write_text("可能会波动。\tyes\nRevenue grew 20%.\tno\n", encoding="utf-8")
+    assert main(["eval", "hedging", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "hedging: 2 sentences, accuracy 1.000" in out
+    assert "gold \\ predicted" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "sentiment", "missing.tsv"], "missing.tsv: no such labeled file"),
+        (
+            ["eval", "sentiment", "x.tsv", "--sentiment-labels", "a=1"],
+            "--sentiment-labels needs --sentiment-model",
+        ),
+    ],
+)
+def test_cli_eval_errors_are_one_line(args: list[str], message: str, capsys) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1

@@ -8,7 +8,9 @@ import pytest
 
 import callnlp
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(callnlp.__path__, "callnlp.") if m.name != "callnlp.__main__")
+MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(callnlp.__path__, "callnlp.") if m.name != "callnlp.__main__"
+)
 
 
 @pytest.mark.parametrize("name", ["callnlp", *MODULES])

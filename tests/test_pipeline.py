@@ -30,7 +30,7 @@ def test_pipeline_detects_language_and_counts(text: str, language: Language, sen
 
 def test_pipeline_record_has_the_documented_shape() -> None:
     record = json.loads(analyze("营收为9.816亿美元。Revenue grew.".encode(), name="x.txt").to_json())
-    assert list(record) == ["call", "sentences", "turns", "qa_pairs", "figures", "signals"]
+    assert list(record) == ["call", "sentences", "turns", "qa_pairs", "figures", "signals", "aggregates"]
     assert {"id", "source", "language", "company", "date", "period"} <= set(record["call"])
     sentence = record["sentences"][0]
     assert list(sentence)[:7] == ["index", "turn", "line", "start", "end", "text", "lang"]
