@@ -25,9 +25,12 @@ from callnlp.errors import (
     LabeledDataError,
     MissingDependencyError,
     ModelError,
+    StoreError,
 )
 from callnlp.evaluate import Evaluation, Task, evaluate
 from callnlp.figures import FigureExtractor
+from callnlp.ingest import Failure, IngestReport, ingest
+from callnlp.metadata import Metadata, infer_metadata
 from callnlp.normalize import Document, normalize
 from callnlp.offsets import OffsetMap
 from callnlp.pipeline import Analyzer, analyze
@@ -53,6 +56,7 @@ from callnlp.record import (
 )
 from callnlp.scoring import LexiconScorer, Score
 from callnlp.sentences import split_sentences
+from callnlp.store import EventStore
 from callnlp.structure import StructureParser
 from callnlp.text import Source, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind
@@ -71,8 +75,11 @@ __all__ = [
     "Document",
     "EmptyInputError",
     "Evaluation",
+    "EventStore",
+    "Failure",
     "Figure",
     "FigureExtractor",
+    "IngestReport",
     "InputError",
     "InputNotFoundError",
     "InputTooLargeError",
@@ -80,6 +87,7 @@ __all__ = [
     "LabeledDataError",
     "Language",
     "LexiconScorer",
+    "Metadata",
     "MissingDependencyError",
     "ModelError",
     "OffsetMap",
@@ -92,6 +100,7 @@ __all__ = [
     "Section",
     "Sentence",
     "Source",
+    "StoreError",
     "StructureParser",
     "Task",
     "Token",
@@ -104,6 +113,8 @@ __all__ = [
     "__version__",
     "analyze",
     "evaluate",
+    "infer_metadata",
+    "ingest",
     "load",
     "normalize",
     "split_sentences",

@@ -7,7 +7,9 @@ code 1, a usage mistake exit code 2.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -15,8 +17,10 @@ from collections.abc import Sequence
 from callnlp import __version__
 from callnlp.errors import CallnlpError, OptionError
 from callnlp.evaluate import Task, evaluate
+from callnlp.ingest import IngestReport, Progress, ingest
 from callnlp.pipeline import Analyzer
 from callnlp.record import CallAnalysis, Scope
+from callnlp.store import DEFAULT_DB, ENV_DB, EventStore
 from callnlp.transformer import TransformerSentiment
 
 _ANALYZE_EXAMPLE = """\
@@ -25,6 +29,38 @@ examples:
   callnlp analyze transcript.txt --json > record.json
   cat transcript.txt | callnlp analyze -
   callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
+"""
+
+_DB_HELP = f"the store: an SQLite file or postgresql://USER@HOST/DB (default: ${ENV_DB}, else ./{DEFAULT_DB})"
+
+_INGEST_EXAMPLE = """\
+Every call is stored whole in its own transaction; files already stored (same bytes) are
+skipped, so re-running a batch, or resuming an interrupted one, only does new work. A
+sidecar FILE.json next to a transcript ({"company": ..., "ticker": ..., "date": ...,
+"period": ...}) overrides what the text says; --company and --date override both.
+The exit code is 1 when any file failed (each is named with its reason), 130 when
+interrupted.
+
+examples:
+  callnlp ingest corpora/calls                      # a folder, recursively
+  callnlp ingest 'transcripts/**/*.txt' --workers 2 # a glob (quoted)
+  callnlp ingest new_call.txt --company CoreWeave --date 2025-05-14
+  callnlp ingest calls/ --db postgresql://me@dbhost/calls
+"""
+
+_CALLS_EXAMPLE = """\
+examples:
+  callnlp calls
+  callnlp calls --company CoreWeave --db team.db
+"""
+
+_SHOW_EXAMPLE = """\
+CALL is a call id (or its first characters, as `callnlp calls` prints them) or the path
+the call was ingested from.
+
+examples:
+  callnlp show 3f2a9c1b
+  callnlp show corpora/calls/en_fool_helios_q2_2025.txt --json
 """
 
 _EVAL_EXAMPLE = """\
@@ -66,13 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"callnlp {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "analyze",
         help="analyze one transcript and print a summary or the full record",
         description="Analyze one transcript file (UTF-8/16, GB18030, Big5, HTML...) and print "
         "a readable summary, or with --json the whole analysis record.",
         epilog=_ANALYZE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="transcript file, or - to read standard input")
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
@@ -82,20 +118,68 @@ def _parser() -> argparse.ArgumentParser:
     _sentiment_options(p)
     p.set_defaults(run=_analyze)
 
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "eval",
         help="score the scorer on a labeled file: accuracy, macro-F1, confusion table",
         description="Score sentiment or hedging decisions against a labeled .tsv file and print "
         "accuracy, macro-F1, F1 per label and the confusion table.",
         epilog=_EVAL_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("task", choices=[t.value for t in Task], help="what the labels are")
     p.add_argument("file", help="the labeled .tsv file")
     p.add_argument("--split", metavar="NAME", help="only rows whose `split` column is NAME (e.g. test)")
     _sentiment_options(p)
     p.set_defaults(run=_eval)
+
+    p = _command(
+        commands,
+        "ingest",
+        help="analyze transcripts in parallel and store every call",
+        description="Analyze files, folders (recursively) and globs in worker processes and store "
+        "each call in the event store.",
+        epilog=_INGEST_EXAMPLE,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="transcript files, folders or glob patterns")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="analysis processes (default: the number of cores)"
+    )
+    p.add_argument("--force", action="store_true", help="analyze and store again files already stored")
+    p.add_argument("--company", help="the company of every call in the batch")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the call date of every call in the batch")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_ingest)
+
+    p = _command(
+        commands,
+        "calls",
+        help="list the stored calls",
+        description="List the calls in the event store, newest first.",
+        epilog=_CALLS_EXAMPLE,
+    )
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--company", help="only this company's calls")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(run=_calls)
+
+    p = _command(
+        commands,
+        "show",
+        help="print one stored call: outline, tone, figures (from the store, no re-analysis)",
+        description="Print a stored call as `analyze` does, read from the event store.",
+        epilog=_SHOW_EXAMPLE,
+    )
+    p.add_argument("call", metavar="CALL", help="a call id or id prefix, or the path it was ingested from")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--json", action="store_true", help="print the full record as JSON")
+    p.set_defaults(run=_show)
     return parser
+
+
+def _command(commands, name: str, **kw: str) -> argparse.ArgumentParser:
+    """A subcommand whose epilog (its examples) keeps its line breaks."""
+    return commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
 
 
 def _sentiment_options(p: argparse.ArgumentParser) -> None:
@@ -142,6 +226,70 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    bar = None if args.quiet or not sys.stderr.isatty() else _bar
+    report = ingest(
+        args.paths, args.db, workers=args.workers, force=args.force, company=args.company, date=args.date,
+        progress=bar,
+    )  # fmt: skip
+    if bar:
+        print(file=sys.stderr)
+    for failure in report.failed:
+        print(f"callnlp: failed: {failure.path}: {failure.reason}", file=sys.stderr)
+    print(_ingest_summary(report))
+    if report.interrupted:
+        print("callnlp: interrupted; every stored call is whole, run again to resume", file=sys.stderr)
+        return 130
+    return 1 if report.failed else 0
+
+
+def _bar(p: Progress) -> None:
+    width = 30
+    filled = width * p.done // max(p.total, 1)
+    rate = p.bytes / 1e6 / max(time.perf_counter() - p.started, 1e-9)
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'-' * (width - filled)}] {p.done}/{p.total} files, "
+        f"{p.ingested} new, {p.unchanged} unchanged, {p.failed} failed, {rate:.2f} MB/s "
+    )
+    sys.stderr.flush()
+
+
+def _ingest_summary(r: IngestReport) -> str:
+    parts = [f"{len(r.ingested)} ingested", f"{len(r.unchanged)} unchanged", f"{len(r.failed)} failed"]
+    line = f"{', '.join(parts)} in {r.seconds:.1f} s ({r.mb_per_second:.2f} MB/s analyzed)"
+    if not r.ingested and not r.failed and r.unchanged:
+        line += "; nothing new to store"
+    return line
+
+
+def _calls(args: argparse.Namespace) -> int:
+    with EventStore(args.db) as store:
+        rows = store.calls(company=args.company)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("no calls stored yet; add some with: callnlp ingest PATH")
+        return 0
+    print(
+        f"{'call':<12} {'date':<10} {'period':<7} {'lang':<5} {_fit('company', 28)} "
+        f"{'sent.':>6} {'fig.':>5}  source"
+    )
+    for r in rows:
+        print(
+            f"{r['id'][:12]} {r['date'] or '-':<10} {r['period'] or '-':<7} {r['language']:<5} "
+            f"{_fit(r['company'] or '-', 28)} {r['sentences']:>6} {r['figures']:>5}  {r['source'] or '-'}"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with EventStore(args.db) as store:
+        result = store.get(store.find(args.call))
+    print(result.to_json() if args.json else summary(result))
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     print(evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split).table())
     return 0
@@ -151,9 +299,13 @@ def summary(result: CallAnalysis) -> str:
     """A human-readable summary of an analysis: the call, then an outline of its turns."""
     call = result.call
     sections = Counter(t.section.value for t in result.turns)
+    who = " ".join(x for x in (call.company, f"({call.ticker})" if call.ticker else None) if x)
     rows = [
         ("call", call.id),
         ("source", call.source or "-"),
+        ("company", who or "-"),
+        ("date", call.date or "-"),
+        ("period", call.period or "-"),
         ("language", call.language.value),
         ("encoding", call.encoding),
         ("sentences", f"{len(result.sentences):,}"),

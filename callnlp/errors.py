@@ -52,3 +52,7 @@ class LabeledDataError(InputError):
 
 class ModelError(CallnlpError):
     """A configured model cannot be loaded or run."""
+
+
+class StoreError(CallnlpError):
+    """The event store cannot be opened, or holds no such call."""

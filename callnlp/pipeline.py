@@ -11,6 +11,7 @@ from operator import countOf, itemgetter
 from pathlib import Path
 
 from callnlp.figures import FigureExtractor
+from callnlp.metadata import infer_metadata
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
 from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, Sentence
@@ -69,12 +70,16 @@ class Analyzer:
         sentences = [s for s, _ in spans]
         tokens = self.tokenizer(doc.text, doc.offsets)
         year, quarter = call_period(doc.text)
+        meta = infer_metadata(doc.text, frozenset(t.speaker for t in structure.turns if t.speaker))
         figures = self._figures(doc, spans, FigureExtractor(year, quarter))
         sentences = self._score(sentences, tokens, figures)
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
             language=_call_language(sentences),
+            company=meta.company,
+            date=meta.date,
+            ticker=meta.ticker,
             period=f"{year}Q{quarter}" if year and quarter else None,
             encoding=doc.source.encoding,
             tokens=len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT),

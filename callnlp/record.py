@@ -210,10 +210,12 @@ class Call:
         id: sha256 of the original bytes.
         source: the file it was read from, or None.
         language: zh, en, or mixed when each language holds at least a fifth of the text.
-        company, date, period: filled by metadata inference (None when unknown).
+        company, date, period: read from the text (`callnlp.metadata`; the period from
+            its own quarter), None when it does not say; ingest can override them.
         encoding: the encoding the file was decoded with.
         tokens: the number of tokens (words, numbers, codes; not punctuation).
         warnings: what had to be repaired to read the file.
+        ticker: the ticker when the transcript states it (`Helios Grid Systems (HGRD)`).
     """
 
     id: str
@@ -225,6 +227,7 @@ class Call:
     encoding: str = "utf-8"
     tokens: int = 0
     warnings: tuple[str, ...] = ()
+    ticker: str | None = None
 
 
 @dataclass(frozen=True)

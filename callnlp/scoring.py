@@ -26,8 +26,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress, pairwise
+from itertools import compress, count, pairwise
 from operator import itemgetter
+from typing import NamedTuple
 
 from callnlp.errors import ResourceError
 from callnlp.figures import metric_goods
@@ -75,29 +76,18 @@ class Score:
     cues: tuple[Cue, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     parts: tuple[str, ...]  # the tokens the term is cut into, lower case
-    term: str
-    categories: tuple[tuple[str, float], ...]
+    cues: tuple[tuple[str, float], ...]  # (category, weight) of the term, masks left out
 
 
-class _Hit:
-    """One cue found in a sentence (a plain slotted class: thousands are made per call)."""
-
-    __slots__ = ("first", "kind", "last", "term", "value", "weight")
-
-    def __init__(self, first: int, last: int, kind: str, weight: float, term: str) -> None:
-        self.first = first  # token index
-        self.last = last  # token index after the cue
-        self.kind = kind
-        self.weight = weight
-        self.term = term
-        self.value = 0.0
+_Hit = tuple[int, int, str, float]
+"""One cue found in a sentence: (first token, token after it, kind, weight). A plain tuple, as
+thousands are made per call."""
 
 
 class _Lookup(dict):
-    """Token text -> the lexicon entries starting with it (None for none).
+    """Token text -> the lexicon entries starting with it, longest first (None for none).
 
     Any casing of an English term finds it (`Revenue`, `REVENUE`). A Chinese segmenter
     word not in the lexicon counts as the terms it holds: 成本上升 as 成本 and 上升,
@@ -114,14 +104,13 @@ class _Lookup(dict):
         if lower != text:
             found = self[lower]
         elif len(text) > 2 and text[0] >= "\u3400":
-            rest, categories, terms = text, (), []
+            rest, categories = text, ()
             for term, cats in self._inner:
                 if term in rest:
                     rest = rest.replace(term, "\0")
                     categories += cats
-                    terms.append(term)
             if categories:
-                found = [_Entry((text,), "+".join(terms), categories)]
+                found = [_entry((text,), categories)]
         if len(self) < 500_000:
             self[text] = found
         return found
@@ -178,19 +167,17 @@ class LexiconScorer:
         """
         # One C-level pass finds the few tokens that start a cue; only the sentences that
         # hold one are looked at word by word.
+        lookup = self._lookup
         texts = list(map(itemgetter(0), tokens))
-        entries = list(map(self._lookup.__getitem__, texts))
-        starts = list(compress(range(len(texts)), entries))
-        bounds = list(bounds)
-        scores = [_PLAIN] * len(bounds)
-        for n in guided:
-            scores[n] = _FORWARD
-        firsts = [a for a, _ in bounds]
-        for n in sorted({bisect_right(firsts, i) - 1 for i in starts}):
-            a, b = bounds[n]
-            hits = _match(starts[bisect_left(starts, a) : bisect_left(starts, b)], entries, texts, b)
+        starts = list(compress(count(), map(lookup.__getitem__, texts)))
+        scores = []
+        for n, (a, b) in enumerate(bounds):
+            lo, hi = bisect_left(starts, a), bisect_left(starts, b)
+            hits = _match(starts[lo:hi], lookup, texts, b) if lo < hi else None
             if hits:
-                scores[n] = self._judge(hits, texts, a, b, tokens, n in guided)
+                scores.append(self._judge(hits, texts, a, b, tokens, n in guided))
+            else:
+                scores.append(_FORWARD if n in guided else _PLAIN)
         return scores
 
     @property
@@ -200,97 +187,33 @@ class LexiconScorer:
     def _judge(
         self, hits: list[_Hit], texts: list[str], a: int, b: int, tokens: Sequence[Token], guided: bool
     ) -> Score:
-        cuts = list(compress(range(a, b), map(_BREAKS.__contains__, texts[a:b])))
-
-        def clause(i: int) -> int:
-            return bisect_right(cuts, i)
-
+        """The score of the sentence of tokens a to b from the cues found in it."""
         by_kind: dict[str, list[_Hit]] = {}
         for h in hits:
-            by_kind.setdefault(h.kind, []).append(h)
+            by_kind.setdefault(h[2], []).append(h)
+        # Most sentences hold no tone word, or no hedge: their part of the score is zero.
+        raw = 0.0 if by_kind.keys().isdisjoint(_TONED) else _tone(hits, by_kind, texts, a, b)
+        hedge = 0.0 if by_kind.keys().isdisjoint(_MODALS) else _hedge(hits, by_kind, texts)
+        forward = guided or CueKind.FORWARD in by_kind
+        cues = tuple(_cue(h, tokens) for h in hits if h[2] in _CUE_KINDS)
+        return self._decide(raw, hedge, forward, cues)
 
-        def near(kind: str, h: _Hit, before: int, after: int = 0) -> _Hit | None:
-            for m in by_kind.get(kind, ()):
-                # a modifier may sit inside the cue's own segmenter word (大幅增长)
-                if (
-                    m is not h
-                    and clause(m.first) == clause(h.first)
-                    and (0 <= h.first - m.first <= before or 0 < m.first - h.first <= after)
-                ):
-                    return m
-            return None
-
-        if not any(kind in by_kind for kind in _TONED):
-            return self._decide(0.0, hits, near, guided or CueKind.FORWARD in by_kind, tokens)
-        polar = [h for h in hits if h.kind in (CueKind.POSITIVE, CueKind.NEGATIVE)]
-        for h in polar:
-            h.value = h.weight if h.kind == CueKind.POSITIVE else -h.weight
-        subjects = [h for h in hits if h.kind in _SUBJECTS] + polar
-        for h in hits:
-            if h.kind not in _DIRECTIONS:
-                continue
-            # A word that is both a direction and a tone word (slipped, 萎缩) is not its
-            # own subject; with no other subject its tone word speaks alone.
-            own = [p for p in polar if p.first == h.first]
-            subject = _subject(h, [s for s in subjects if s not in own], clause)
-            sign = 1 if h.kind == CueKind.INCREASE else -1
-            if subject is None:
-                h.value = 0.0 if own else sign * h.weight * UNATTACHED_DIRECTION
-            else:
-                # A tone word outranks the glossary: 每股亏损 is an eps alias but a loss.
-                tone = [p for p in polar if p.first == subject.first]
-                kind = tone[0].kind if tone else subject.kind
-                good = _SUBJECTS.get(kind) or (1 if kind == CueKind.POSITIVE else -1)
-                h.value = sign * good * h.weight
-                # 亏损收窄: the change is the news, not the word 亏损 (nor slipped's own tone)
-                for p in polar:
-                    if p.first in (subject.first, h.first):
-                        p.value = 0.0
-        raw = 0.0
-        for h in hits:
-            if not h.value:
-                continue
-            modifier = near(CueKind.INTENSIFIER, h, MODIFIER_WINDOW, MODIFIER_WINDOW) or near(
-                CueKind.DIMINISHER, h, MODIFIER_WINDOW, MODIFIER_WINDOW
-            )
-            # "不会出现这种情况" and "the outage did not affect us": a negator before the
-            # cue, or after it as the verb its clause denies
-            if near(CueKind.NEGATOR, h, NEGATION_WINDOW, DENIAL_WINDOW if h.kind in _POLAR else 0):
-                # "no material impact": the intensifier belongs to the denial, not the impact
-                h.value *= NEGATED_POSITIVE if h.value > 0 else NEGATED_NEGATIVE
-            elif modifier is not None:
-                h.value *= (
-                    INTENSIFY if modifier.kind == CueKind.INTENSIFIER else DIMINISH
-                ) ** modifier.weight
-            raw += h.value * _contrast_weight(h, by_kind.get(CueKind.CONTRAST, ()), cuts)
-        return self._decide(raw, hits, near, guided or CueKind.FORWARD in by_kind, tokens)
-
-    def _decide(self, raw: float, hits: list[_Hit], near, forward: bool, tokens: Sequence[Token]) -> Score:
-        """The score of a sentence from its summed tone `raw` and its hedge and certainty cues."""
-        hedge = firm = certainty = 0.0
-        for h in hits:
-            if h.kind in (CueKind.HEDGE, CueKind.WEAK_MODAL) and not near(CueKind.NEGATOR, h, 1):
-                hedge += h.weight
-                if h.kind is CueKind.HEDGE and h.weight >= 1:
-                    firm += h.weight
-            elif h.kind == CueKind.STRONG_MODAL and not near(CueKind.NEGATOR, h, 2):
-                certainty += h.weight
+    def _decide(self, raw: float, hedge: float, forward: bool, cues: tuple[Cue, ...]) -> Score:
+        """The score of a sentence from its summed tone `raw` and summed hedge weight `hedge`."""
         sentiment = raw / math.sqrt(raw * raw + 1)
-        # Certainty offsets modals and soft hedges (`we will definitely`), not a named
-        # uncertainty (`确保它会有波动` still says it will fluctuate).
-        hedging = 1 - 0.5 ** max(firm, hedge - CERTAINTY_OFFSET * certainty)
+        hedging = 1 - 0.5**hedge
         tone = Tone.NEUTRAL
         if sentiment >= self.tone_threshold:
             tone = Tone.POSITIVE
         elif sentiment <= -self.tone_threshold:
             tone = Tone.NEGATIVE
-        cues = tuple(_cue(h, tokens) for h in hits if h.kind in _CUE_KINDS)
         return Score(
             round(sentiment, 4), tone, round(hedging, 4), hedging >= self.hedge_threshold, forward, cues
         )
 
 
 _CUE_KINDS = {k.value for k in CueKind}
+_MODALS = (CueKind.HEDGE, CueKind.WEAK_MODAL, CueKind.STRONG_MODAL)
 _PLAIN = Score(0.0, Tone.NEUTRAL, 0.0, False, False)
 _FORWARD = Score(0.0, Tone.NEUTRAL, 0.0, False, True)
 
@@ -308,10 +231,15 @@ def _index(tokenizer: Tokenizer) -> _Lookup:
             within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
             within += [t for t in sorted(inner, key=len, reverse=True) if t in term and t != term][:1]
             categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
-        index.setdefault(parts[0], []).append(_Entry(parts, term, categories))
+        index.setdefault(parts[0], []).append(_entry(parts, categories))
     for options in index.values():
         options.sort(key=lambda e: -len(e.parts))
     return _Lookup(index, inner)
+
+
+def _entry(parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> _Entry:
+    # A mask (`could you`) only keeps its tokens from matching anything else.
+    return _Entry(parts, tuple(c for c in categories if c[0] != _MASK))
 
 
 def _tone_or_hedge(categories: tuple[tuple[str, float], ...]) -> bool:
@@ -323,59 +251,147 @@ def _inner(categories: tuple[tuple[str, float], ...]) -> bool:
     return any(kind in _INNER_KINDS for kind, _ in categories)
 
 
-def _match(starts: list[int], entries: list, texts: list[str], end: int) -> list[_Hit]:
+def _match(starts: list[int], lookup: _Lookup, texts: list[str], end: int) -> list[_Hit]:
     """The cues starting at `starts`, longest entry first, a token in one cue at most."""
     hits: list[_Hit] = []
     covered = -1
     for i in starts:
         if i < covered:
             continue
-        options = entries[i]
-        # entries are longest first: lower-case the longest window once, compare prefixes
-        window = tuple(map(str.lower, texts[i : min(end, i + len(options[0].parts))]))
-        for entry in options:
-            k = len(entry.parts)
-            if k == 1 or window[:k] == entry.parts:
-                covered = i + k
-                for kind, weight in entry.categories:
-                    if kind != _MASK:
-                        hits.append(_Hit(i, i + k, kind, weight, entry.term))
-                break
+        options = lookup[texts[i]]
+        window = None
+        for parts, cues in options:
+            k = len(parts)
+            if k > 1:
+                # entries are longest first: lower-case the longest window once, compare prefixes
+                window = window or tuple(map(str.lower, texts[i : min(end, i + len(options[0].parts))]))
+                if window[:k] != parts:
+                    continue
+            covered = i + k
+            hits += [(i, covered, kind, weight) for kind, weight in cues]
+            break
     return hits
 
 
-def _subject(h: _Hit, subjects: list[_Hit], clause) -> _Hit | None:
-    """What a direction word changes: the nearest subject before it in its clause (or in
-    its own word, 成本上升), else the nearest after it."""
-    same = [s for s in subjects if clause(s.first) == clause(h.first) and s is not h]
-    before = [s for s in same if s.first <= h.first]
+def _tone(hits: list[_Hit], by_kind: dict[str, list[_Hit]], texts: list[str], a: int, b: int) -> float:
+    """The summed tone of a sentence's cues, after direction, modifiers, negation and contrast."""
+    values = [0.0] * len(hits)
+    polar = [n for n, h in enumerate(hits) if h[2] in _POLAR]
+    for n in polar:
+        values[n] = hits[n][3] if hits[n][2] == CueKind.POSITIVE else -hits[n][3]
+    subjects = [h for h in hits if h[2] in _SUBJECTS] + [hits[n] for n in polar]
+    for n, (first, _, kind, weight) in enumerate(hits):
+        if kind not in _DIRECTIONS:
+            continue
+        # A word that is both a direction and a tone word (slipped, 萎缩) is not its
+        # own subject; with no other subject its tone word speaks alone.
+        own = any(hits[p][0] == first for p in polar)
+        subject = _subject(first, [s for s in subjects if s[0] != first or s[2] in _SUBJECTS], texts)
+        sign = 1 if kind == CueKind.INCREASE else -1
+        if subject is None:
+            values[n] = 0.0 if own else sign * weight * UNATTACHED_DIRECTION
+        else:
+            # A tone word outranks the glossary: 每股亏损 is an eps alias but a loss.
+            tone = [hits[p] for p in polar if hits[p][0] == subject[0]]
+            of = tone[0][2] if tone else subject[2]
+            good = _SUBJECTS.get(of) or (1 if of == CueKind.POSITIVE else -1)
+            values[n] = sign * good * weight
+            # 亏损收窄: the change is the news, not the word 亏损 (nor slipped's own tone)
+            for p in polar:
+                if hits[p][0] in (subject[0], first):
+                    values[p] = 0.0
+    contrasts = by_kind.get(CueKind.CONTRAST, ())
+    cuts = _cuts(texts, a, b) if contrasts else []
+    raw = 0.0
+    for h, value in zip(hits, values, strict=True):
+        if not value:
+            continue
+        # "不会出现这种情况" and "the outage did not affect us": a negator before the
+        # cue, or after it as the verb its clause denies
+        after = DENIAL_WINDOW if h[2] in _POLAR else 0
+        if _near(by_kind.get(CueKind.NEGATOR), h, NEGATION_WINDOW, after, texts):
+            # "no material impact": the intensifier belongs to the denial, not the impact
+            value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
+        elif modifier := _near(
+            by_kind.get(CueKind.INTENSIFIER), h, MODIFIER_WINDOW, MODIFIER_WINDOW, texts
+        ) or _near(by_kind.get(CueKind.DIMINISHER), h, MODIFIER_WINDOW, MODIFIER_WINDOW, texts):
+            value *= (INTENSIFY if modifier[2] == CueKind.INTENSIFIER else DIMINISH) ** modifier[3]
+        raw += value * _contrast_weight(h, contrasts, cuts) if contrasts else value
+    return raw
+
+
+def _hedge(hits: list[_Hit], by_kind: dict[str, list[_Hit]], texts: list[str]) -> float:
+    """The summed weight of a sentence's hedges and weak modals, less what certainty offsets."""
+    hedge = firm = certainty = 0.0
+    negators = by_kind.get(CueKind.NEGATOR)
+    for h in hits:
+        kind, weight = h[2], h[3]
+        if kind in (CueKind.HEDGE, CueKind.WEAK_MODAL) and not _near(negators, h, 1, 0, texts):
+            hedge += weight
+            if kind is CueKind.HEDGE and weight >= 1:
+                firm += weight
+        elif kind == CueKind.STRONG_MODAL and not _near(negators, h, 2, 0, texts):
+            certainty += weight
+    # Certainty offsets modals and soft hedges (`we will definitely`), not a named
+    # uncertainty (`确保它会有波动` still says it will fluctuate).
+    return max(firm, hedge - CERTAINTY_OFFSET * certainty)
+
+
+def _near(candidates: list[_Hit] | None, h: _Hit, before: int, after: int, texts: list[str]) -> _Hit | None:
+    """The first of `candidates` at most `before` tokens before `h` or `after` tokens after it,
+    in its clause (a modifier may sit inside the cue's own segmenter word: 大幅增长)."""
+    for m in candidates or ():
+        if (0 <= h[0] - m[0] <= before or 0 < m[0] - h[0] <= after) and _same_clause(texts, m[0], h[0]):
+            return m
+    return None
+
+
+def _same_clause(texts: list[str], i: int, j: int) -> bool:
+    """Whether no clause break (a comma, a dash ...) follows token i up to token j, or j up to i."""
+    return _BREAKS.isdisjoint(texts[min(i, j) + 1 : max(i, j) + 1])
+
+
+def _cuts(texts: list[str], a: int, b: int) -> list[int]:
+    """The clause breaks of the sentence of tokens a to b."""
+    return list(compress(range(a, b), map(_BREAKS.__contains__, texts[a:b])))
+
+
+def _subject(first: int, subjects: list[_Hit], texts: list[str]) -> _Hit | None:
+    """What a direction word at token `first` changes: the nearest subject before it in its
+    clause (or in its own word, 成本上升), else the nearest after it."""
+    same = [s for s in subjects if _same_clause(texts, s[0], first)]
+    before = [s for s in same if s[0] <= first]
     if before:
-        return max(before, key=lambda s: s.first)
-    after = [s for s in same if s.first > h.first]
-    return min(after, key=lambda s: s.first) if after else None
+        return max(before, key=itemgetter(0))
+    after = [s for s in same if s[0] > first]
+    return min(after, key=itemgetter(0)) if after else None
 
 
 def _contrast_weight(h: _Hit, contrasts: Iterable[_Hit], cuts: list[int]) -> float:
     weight = 1.0
     for c in contrasts:
-        if c.weight > 0:  # 但, but: the clause after it is what the speaker means
-            weight *= AFTER_CONTRAST if h.first > c.first else BEFORE_CONTRAST
+        if c[3] > 0:  # 但, but: the clause after it is what the speaker means
+            weight *= AFTER_CONTRAST if h[0] > c[0] else BEFORE_CONTRAST
         else:  # 虽然, although: its own clause is the lesser one
-            k = bisect_right(cuts, c.first)
+            k = bisect_right(cuts, c[0])
             clause_end = cuts[k] if k < len(cuts) else math.inf
-            if c.first < h.first < clause_end:
+            if c[0] < h[0] < clause_end:
                 weight *= BEFORE_CONTRAST
-            elif h.first > clause_end:
+            elif h[0] > clause_end:
                 weight *= AFTER_CONTRAST
     return weight
 
 
 def _cue(h: _Hit, tokens: Sequence[Token]) -> Cue:
-    parts = tokens[h.first : h.last]
+    first, last, kind = h[0], h[1], h[2]
+    if last == first + 1:
+        tok = tokens[first]
+        return Cue(tok.text, kind, tok.start, tok.end)
+    parts = tokens[first:last]
     text = parts[0].text
     for prev, tok in pairwise(parts):
         text += (" " if prev.end < tok.start else "") + tok.text
-    return Cue(text, h.kind, parts[0].start, parts[-1].end)
+    return Cue(text, kind, parts[0].start, parts[-1].end)
 
 
 def _lexicon() -> dict[str, tuple[tuple[str, float], ...]]:

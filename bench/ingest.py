@@ -1,0 +1,147 @@
+"""Ingest throughput and memory, as ratios against analysis alone measured in the same run.
+
+Generates distinct transcripts from the corpora/ templates (each copy gets its own last
+line, so its bytes and call id differ), then measures on the same files:
+
+  analyze only       `analyze()` of every file in this process, one after the other: the
+                     work ingest cannot avoid
+  ingest, 1 worker   `callnlp ingest --workers 1` into a new SQLite store
+  ingest, 2 workers  `callnlp ingest --workers 2` into a new SQLite store
+
+and prints storage overhead (ingest with 1 worker over analysis alone; target <= 25%)
+and the speed-up of 2 workers over 1 (target >= 1.6x on 2 cores). Then it ingests a long
+batch (default 5,000 files) with 2 workers in a child process and reports the peak RSS of
+the writer and of the workers after the first 500 files and at the end (flat means the
+batch does not grow memory).
+
+    python bench/ingest.py                  # 300 files for speed, 5,000 for memory
+    python bench/ingest.py --files 100 --memory-files 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generate(folder: Path, n: int) -> list[Path]:
+    templates = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpora" / "calls").glob("*.txt"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"call_{i:05d}.txt"
+        path.write_text(f"{templates[i % len(templates)]}\nGenerated copy {i}.\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def memory_child(folder: str, db: str, checkpoint: int) -> None:
+    """Runs in a child process: ingest with 2 workers, recording peak RSS as it goes."""
+    from callnlp.ingest import ingest
+
+    me = os.getpid()
+    peaks = {"writer": 0, "worker": 0}
+    seen: dict[str, dict[str, int]] = {}
+
+    def progress(p) -> None:
+        peaks["writer"] = max(peaks["writer"], _rss_kb(me))
+        peaks["worker"] = max([peaks["worker"], *map(_rss_kb, _children(me))])
+        if p.done == checkpoint:
+            seen["at_checkpoint"] = dict(peaks)
+
+    report = ingest([folder], db, workers=2, progress=progress)
+    seen["at_end"] = dict(peaks)
+    seen["files"] = len(report.ingested)
+    print(json.dumps(seen))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=300, help="files for the speed rows (default 300)")
+    parser.add_argument(
+        "--memory-files", type=int, default=5000, help="files for the memory run (default 5000)"
+    )
+    parser.add_argument("--checkpoint", type=int, default=500, help="report memory after this many files")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        memory_child(args.child[0], args.child[1], int(args.child[2]))
+        return
+
+    from callnlp import analyze
+    from callnlp.ingest import ingest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        paths = generate(tmp / "speed", args.files)
+        mb = sum(p.stat().st_size for p in paths) / 1e6
+        analyze(paths[0])  # load the dictionaries before timing
+        analysis = timed(lambda: [analyze(p) for p in paths])
+        one = timed(lambda: ingest([tmp / "speed"], str(tmp / "w1.db"), workers=1))
+        two = timed(lambda: ingest([tmp / "speed"], str(tmp / "w2.db"), workers=2))
+        print(f"speed: {len(paths)} files, {mb:.2f} MB, {os.cpu_count()} cores")
+        print(f"{'':<20}{'seconds':>9}{'MB/s':>8}")
+        for name, seconds in (
+            ("analyze only", analysis),
+            ("ingest, 1 worker", one),
+            ("ingest, 2 workers", two),
+        ):
+            print(f"{name:<20}{seconds:>9.2f}{mb / seconds:>8.2f}")
+        print(
+            f"storage overhead (1 worker over analysis alone): {100 * (one / analysis - 1):+.1f}%"
+            "  (target <= 25%)"
+        )
+        print(f"2 workers over 1 worker: {one / two:.2f}x  (target >= 1.6x)")
+
+        generate(tmp / "memory", args.memory_files)
+        child = [sys.executable, __file__, "--child", str(tmp / "memory"), str(tmp / "mem.db")]
+        out = subprocess.run(
+            [*child, str(args.checkpoint)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        seen = json.loads(out.strip().splitlines()[-1])
+        print(f"memory: {seen['files']} files ingested with 2 workers; peak RSS in MB")
+        print(f"{'':<20}{'writer':>9}{'worker':>9}")
+        for label, key in (
+            (f"after {args.checkpoint}", "at_checkpoint"),
+            (f"after {seen['files']}", "at_end"),
+        ):
+            peaks = seen.get(key, {"writer": 0, "worker": 0})
+            print(f"{label:<20}{peaks['writer'] / 1024:>9.1f}{peaks['worker'] / 1024:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The event store's tables, and how an analysis record maps onto their rows.
+
+Column names are the record's field names. `SCHEMA_VERSION` is the layout this release
+writes; a store made by an older release is brought up to it by `MIGRATIONS` when opened.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from callnlp.record import (
+    Aggregate,
+    Call,
+    CallAnalysis,
+    Cue,
+    CueKind,
+    Figure,
+    Kind,
+    Language,
+    QAPair,
+    Qualifier,
+    Relation,
+    Role,
+    Scope,
+    Section,
+    Sentence,
+    Tone,
+    Turn,
+    Unit,
+)
+
+SCHEMA_VERSION = 1
+"""The layout this release writes. Opening an older store runs `MIGRATIONS` up to it."""
+MIGRATIONS: dict[int, list[str]] = {}
+"""version -> the SQL statements that bring a store from version-1 to it (both dialects)."""
+
+
+class _Tables:
+    def __init__(self) -> None:
+        from sqlalchemy import (
+            Boolean,
+            Column,
+            Float,
+            ForeignKey,
+            Index,
+            Integer,
+            MetaData,
+            String,
+            Table,
+            Text,
+        )
+
+        md = MetaData()
+        self.metadata = md
+
+        def owned(name: str, *columns, keys: tuple[str, ...]) -> Table:
+            table = Table(
+                name,
+                md,
+                Column("call_id", String(64), ForeignKey("calls.id"), primary_key=True),
+                *columns,
+            )
+            self.order[name] = [table.c[k] for k in keys]
+            return table
+
+        self.order: dict[str, list] = {}
+        self.meta = Table(
+            "callnlp_meta", md, Column("key", String(64), primary_key=True), Column("value", Text)
+        )
+        self.calls = Table(
+            "calls",
+            md,
+            Column("id", String(64), primary_key=True),
+            Column("source", Text),
+            Column("language", String(8), nullable=False),
+            Column("company", Text),
+            Column("date", String(10)),
+            Column("period", String(8)),
+            Column("encoding", String(32)),
+            Column("tokens", Integer),
+            Column("warnings", Text),
+            Column("ticker", String(16)),
+            Column("ingested_at", String(32)),
+            Index("calls_company_date", "company", "date"),
+            Index("calls_period", "period"),
+        )
+        self.turns = owned(
+            "turns",
+            Column("index", Integer, primary_key=True),
+            Column("speaker", Text),
+            Column("role", String(16)),
+            Column("title", Text),
+            Column("firm", Text),
+            Column("section", String(16)),
+            Column("translates", Integer),
+            Column("line", Integer),
+            Column("start", Integer),
+            Column("end", Integer),
+            Index("turns_role", "role"),
+            keys=("index",),
+        )
+        self.sentences = owned(
+            "sentences",
+            Column("index", Integer, primary_key=True),
+            Column("turn", Integer),
+            Column("line", Integer),
+            Column("start", Integer),
+            Column("end", Integer),
+            Column("text", Text, nullable=False),
+            Column("lang", String(8)),
+            Column("sentiment", Float),
+            Column("tone", String(8)),
+            Column("hedging", Float),
+            Column("hedged", Boolean),
+            Column("forward_looking", Boolean),
+            Column("section", String(16)),
+            Column("tokens", Integer),
+            Index("sentences_section", "section"),
+            keys=("index",),
+        )
+        self.cues = owned(
+            "cues",
+            Column("sentence", Integer, primary_key=True),
+            Column("position", Integer, primary_key=True),
+            Column("text", Text),
+            Column("kind", String(16)),
+            Column("start", Integer),
+            Column("end", Integer),
+            Index("cues_kind", "kind"),
+            keys=("sentence", "position"),
+        )
+        self.figures = owned(
+            "figures",
+            Column("index", Integer, primary_key=True),
+            Column("metric", String(48)),
+            Column("value", Float),
+            Column("low", Float),
+            Column("high", Float),
+            Column("unit", String(24)),
+            Column("kind", String(16)),
+            Column("relation", String(8)),
+            Column("period", String(16)),
+            Column("qualifier", String(16)),
+            Column("text", Text),
+            Column("line", Integer),
+            Column("start", Integer),
+            Column("end", Integer),
+            Column("turn", Integer),
+            Column("sentence", Integer),
+            Index("figures_metric", "metric", "kind"),
+            keys=("index",),
+        )
+        self.qa_pairs = owned(
+            "qa_pairs",
+            Column("index", Integer, primary_key=True),
+            Column("question", Integer),
+            Column("answers", Text),
+            keys=("index",),
+        )
+        self.aggregates = owned(
+            "aggregates",
+            Column("index", Integer, primary_key=True),
+            Column("scope", String(8)),
+            Column("key", Text),
+            Column("sentences", Integer),
+            Column("tokens", Integer),
+            Column("net_tone", Float),
+            Column("hedging_density", Float),
+            Column("hedged_share", Float),
+            Column("forward_share", Float),
+            Index("aggregates_scope", "scope", "key"),
+            keys=("index",),
+        )
+        self.signals = owned(
+            "signals",
+            Column("name", String(64), primary_key=True),
+            Column("value", Text),
+            keys=("name",),
+        )
+        self.sorted = [
+            self.calls,
+            self.turns,
+            self.sentences,
+            self.cues,
+            self.figures,
+            self.qa_pairs,
+            self.aggregates,
+            self.signals,
+        ]
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
+_TABLES: _Tables | None = None
+
+
+def tables() -> _Tables:
+    """The tables, made on first use (SQLAlchemy is imported then)."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _Tables()
+    return _TABLES
+
+
+def call_row(a: CallAnalysis) -> dict[str, Any]:
+    """The calls row of a record."""
+    c = a.call
+    return {
+        "id": c.id,
+        "source": c.source,
+        "language": c.language.value,
+        "company": c.company,
+        "date": c.date,
+        "period": c.period,
+        "encoding": c.encoding,
+        "tokens": c.tokens,
+        "warnings": json.dumps(list(c.warnings)),
+        "ticker": c.ticker,
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(table, rows) of every other part of a record."""
+    cid = a.call.id
+    sentences, cues = [], []
+    for s in a.sentences:
+        row = _plain(s)
+        del row["cues"]
+        sentences.append({**row, "call_id": cid})
+        cues += [
+            {
+                "call_id": cid,
+                "sentence": s.index,
+                "position": n,
+                "text": c.text,
+                "kind": c.kind.value,
+                "start": c.start,
+                "end": c.end,
+            }
+            for n, c in enumerate(s.cues)
+        ]
+    return [
+        ("turns", [{**_plain(t), "call_id": cid} for t in a.turns]),
+        ("sentences", sentences),
+        ("cues", cues),
+        ("figures", [{**_plain(f), "call_id": cid, "index": n} for n, f in enumerate(a.figures)]),
+        (
+            "qa_pairs",
+            [
+                {"call_id": cid, "index": n, "question": q.question, "answers": json.dumps(list(q.answers))}
+                for n, q in enumerate(a.qa_pairs)
+            ],
+        ),
+        ("aggregates", [{**_plain(g), "call_id": cid, "index": n} for n, g in enumerate(a.aggregates)]),
+        ("signals", [{"call_id": cid, "name": k, "value": json.dumps(v)} for k, v in a.signals.items()]),
+    ]
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """A record dataclass as column values (enums as their text)."""
+    return {k: getattr(v, "value", v) for k, v in vars(obj).items()}
+
+
+def _enum(kind, value):
+    return None if value is None else kind(value)
+
+
+def record_of(call: Any, rows: dict[str, list]) -> CallAnalysis:
+    """The record that a calls row and its child rows (by table name) hold."""
+    cues: dict[int, list[Cue]] = {}
+    for c in rows["cues"]:
+        cues.setdefault(c["sentence"], []).append(Cue(c["text"], CueKind(c["kind"]), c["start"], c["end"]))
+    return CallAnalysis(
+        call=Call(
+            id=call["id"],
+            source=call["source"],
+            language=Language(call["language"]),
+            company=call["company"],
+            date=call["date"],
+            period=call["period"],
+            encoding=call["encoding"],
+            tokens=call["tokens"],
+            warnings=tuple(json.loads(call["warnings"] or "[]")),
+            ticker=call["ticker"],
+        ),
+        sentences=tuple(
+            Sentence(
+                s["index"],
+                s["turn"],
+                s["line"],
+                s["start"],
+                s["end"],
+                s["text"],
+                _enum(Language, s["lang"]),
+                s["sentiment"],
+                _enum(Tone, s["tone"]),
+                s["hedging"],
+                s["hedged"],
+                s["forward_looking"],
+                tuple(cues.get(s["index"], ())),
+                Section(s["section"]),
+                s["tokens"],
+            )
+            for s in rows["sentences"]
+        ),
+        turns=tuple(
+            Turn(
+                t["index"],
+                t["speaker"],
+                Role(t["role"]),
+                t["title"],
+                t["firm"],
+                Section(t["section"]),
+                t["translates"],
+                t["line"],
+                t["start"],
+                t["end"],
+            )
+            for t in rows["turns"]
+        ),
+        qa_pairs=tuple(QAPair(q["question"], tuple(json.loads(q["answers"]))) for q in rows["qa_pairs"]),
+        figures=tuple(
+            Figure(
+                f["metric"],
+                f["value"],
+                f["low"],
+                f["high"],
+                _enum(Unit, f["unit"]),
+                Kind(f["kind"]),
+                Relation(f["relation"]),
+                f["period"],
+                _enum(Qualifier, f["qualifier"]),
+                f["text"],
+                f["line"],
+                f["start"],
+                f["end"],
+                f["turn"],
+                f["sentence"],
+            )
+            for f in rows["figures"]
+        ),
+        signals={s["name"]: json.loads(s["value"]) for s in rows["signals"]},
+        aggregates=tuple(
+            Aggregate(
+                Scope(g["scope"]),
+                g["key"],
+                g["sentences"],
+                g["tokens"],
+                g["net_tone"],
+                g["hedging_density"],
+                g["hedged_share"],
+                g["forward_share"],
+            )
+            for g in rows["aggregates"]
+        ),
+    )

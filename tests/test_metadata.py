@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from callnlp import analyze
+from callnlp.metadata import Metadata, infer_metadata
+
+# Chinese and English side by side: (text, company, ticker, date).
+CASES = [
+    ("景泓新能源（JHNE）2025年第二季度业绩说明会纪要\n2025年8月12日\n", "景泓新能源", "JHNE", "2025-08-12"),
+    ("Helios Grid Systems (HGRD) Q2 2025 Earnings Call\nAugust 7, 2025\n", "Helios Grid Systems", "HGRD", "2025-08-07"),
+    ("天澜科技（NASDAQ：TLAN）2025年第三季度财报电话会\n", "天澜科技", "TLAN", None),
+    ("Quanta Ridge Software, Inc. (NYSE: QRSW) Q3 2025 Earnings Call\nOct. 29, 2025\n",
+     "Quanta Ridge Software, Inc.", "QRSW", "2025-10-29"),
+    ("腾飞控股（0700.HK）业绩会\n2025-03-05 16:34\n", "腾飞控股", "0700.HK", "2025-03-05"),
+    ("Operator: Good morning, and welcome to the Northwind Logistics first quarter 2026 earnings call.\n",
+     "Northwind Logistics", None, None),
+    # the quarter's end is not the call's date
+    ("Helios (HGRD) Q2 2025\nHGRD earnings call for the period ending June 30, 2025.\nAugust 7, 2025\n",
+     "Helios", "HGRD", "2025-08-07"),
+    # a news write-up only repeats the name; people are not companies
+    ("CoreWeave一季度营收大增。CoreWeave表示需求强劲。Mike Intrator说,CoreWeave将扩张。Mike Intrator:谢谢。\n",
+     "CoreWeave", None, None),
+    ("这是一段没有公司名称的文字。\n", None, None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "company", "ticker", "date"), CASES)
+def test_metadata_reads_company_ticker_date(text: str, company, ticker, date) -> None:
+    assert infer_metadata(text, frozenset({"Mike Intrator"})) == Metadata(company, ticker, date)
+
+
+def test_metadata_seeds_name_coreweave(seeds) -> None:
+    for path in seeds:
+        assert analyze(path).call.company == "CoreWeave", path.name
+
+
+def test_metadata_fills_the_record() -> None:
+    call = analyze(b"Helios Grid Systems (HGRD) Q2 2025 Earnings Call\nAugust 7, 2025\n").call
+    assert (call.company, call.ticker, call.date, call.period) == (
+        "Helios Grid Systems",
+        "HGRD",
+        "2025-08-07",
+        "2025Q2",
+    )

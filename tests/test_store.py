@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from callnlp import analyze
+from callnlp.errors import OptionError, StoreError
+from callnlp.store import EventStore, resolve_url
+
+PG_URL = os.environ.get("CALLNLP_TEST_PG", "postgresql://callnlp:callnlp@127.0.0.1/callnlp_test")
+TABLES = (
+    "signals",
+    "aggregates",
+    "qa_pairs",
+    "figures",
+    "cues",
+    "sentences",
+    "turns",
+    "calls",
+    "callnlp_meta",
+)
+
+
+def _postgres() -> str:
+    """The test server's URL with an empty schema, or a skip saying why there is none."""
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+            for table in TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at {PG_URL} ({str(exc).strip()}); .ci/run starts one")
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    url = str(tmp_path / "calls.db") if request.param == "sqlite" else _postgres()
+    with EventStore(url) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    from conftest import CORPORA
+
+    return [analyze(p) for p in sorted((CORPORA / "calls").glob("*.txt"))]
+
+
+def test_store_round_trips_every_record(store, records) -> None:
+    for r in records:
+        assert store.add(r)
+    for r in records:
+        back = store.get(r.call.id)
+        assert back == r
+        assert back.to_json() == r.to_json()
+
+
+def test_store_is_idempotent_and_replaces_on_request(store, records) -> None:
+    r = records[0]
+    assert store.add(r) is True
+    assert store.add(r) is False
+    assert store.add(r, replace=True) is True
+    assert len(store.calls()) == 1
+    assert store.get(r.call.id) == r
+
+
+def test_store_lists_and_finds_calls(store, records) -> None:
+    for r in records:
+        store.add(r)
+    rows = store.calls()
+    assert [row["date"] for row in rows] == sorted((row["date"] for row in rows), reverse=True)
+    helios = store.calls(company="helios grid systems")
+    assert len(helios) == 1
+    assert helios[0]["figures"] == len(
+        next(r for r in records if r.call.company == "Helios Grid Systems").figures
+    )
+    cid = helios[0]["id"]
+    assert store.find(cid[:8]) == cid
+    assert store.find(helios[0]["source"]) == cid
+    with pytest.raises(StoreError, match="no stored call matches"):
+        store.find("ffffffffff")
+    assert store.known([cid, "nope"]) == {cid}
+
+
+def test_store_frames_for_research(store, records) -> None:
+    for r in records:
+        store.add(r)
+    revenue = store.figures(metric="revenue")
+    assert len(revenue) == sum(1 for r in records for f in r.figures if f.metric == "revenue")
+    assert {"company", "date", "call_period", "metric", "value", "unit", "kind", "line"} <= set(
+        revenue.columns
+    )
+    qa = store.sentences(company="Tianlan Technology", section="qa")
+    assert len(qa) == sum(1 for r in records if r.call.company == "Tianlan Technology" for s in r.sentences
+                          if s.section.value == "qa")  # fmt: skip
+    assert qa["hedging"].between(0, 1).all()
+
+
+def test_store_migrates_an_older_store(tmp_path, records, monkeypatch) -> None:
+    from callnlp import schema as module
+
+    path = tmp_path / "old.db"
+    with EventStore(path) as s:
+        s.add(records[0])
+    monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(module, "MIGRATIONS", {2: ["ALTER TABLE calls ADD COLUMN exchange TEXT"]})
+    with EventStore(path) as s:
+        assert s.get(records[0].call.id) == records[0]
+    with sqlite3.connect(path) as db:
+        assert "exchange" in [row[1] for row in db.execute("PRAGMA table_info(calls)")]
+        assert db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    with EventStore(path) as s:  # migrated once: a second open runs nothing (it would fail)
+        assert len(s.calls()) == 1
+
+
+def test_store_refuses_a_newer_store(tmp_path, monkeypatch) -> None:
+    from callnlp import schema as module
+
+    path = tmp_path / "new.db"
+    monkeypatch.setattr(module, "SCHEMA_VERSION", 9)
+    monkeypatch.setattr(module, "MIGRATIONS", {v: [] for v in range(2, 10)})
+    EventStore(path).close()
+    monkeypatch.setattr(module, "SCHEMA_VERSION", 1)
+    with pytest.raises(StoreError, match=r"newer callnlp.*pip install -U callnlp"):
+        EventStore(path)
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("postgresql://me@host/db", "postgresql+psycopg://me@host/db"),
+        ("postgres://me@host/db", "postgresql+psycopg://me@host/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_store_urls(given: str, url: str) -> None:
+    assert resolve_url(given) == url
+
+
+def test_store_url_defaults(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CALLNLP_DB", raising=False)
+    assert resolve_url() == f"sqlite:///{tmp_path / 'callnlp.db'}"
+    monkeypatch.setenv("CALLNLP_DB", str(tmp_path / "team.db"))
+    assert resolve_url() == f"sqlite:///{tmp_path / 'team.db'}"
+    with pytest.raises(OptionError, match="unsupported store URL 'mysql://x'"):
+        resolve_url("mysql://x")
+
+
+def test_store_folder_must_exist(tmp_path) -> None:
+    with pytest.raises(StoreError, match="folder does not exist"):
+        EventStore(tmp_path / "missing" / "calls.db")
