@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from callnlp.embed import Embedder
 from callnlp.errors import (
     BinaryInputError,
     CallnlpError,
@@ -25,9 +26,11 @@ from callnlp.errors import (
     LabeledDataError,
     MissingDependencyError,
     ModelError,
+    OutputError,
     StoreError,
 )
 from callnlp.evaluate import Evaluation, Task, evaluate
+from callnlp.export import write_table
 from callnlp.figures import FigureExtractor
 from callnlp.ingest import Failure, IngestReport, ingest
 from callnlp.metadata import Metadata, infer_metadata
@@ -54,8 +57,11 @@ from callnlp.record import (
     Turn,
     Unit,
 )
+from callnlp.report import render_report
 from callnlp.scoring import LexiconScorer, Score
+from callnlp.search import Hit, SearchResult, search
 from callnlp.sentences import split_sentences
+from callnlp.signals import call_signals
 from callnlp.store import EventStore
 from callnlp.structure import StructureParser
 from callnlp.text import Source, load
@@ -73,12 +79,14 @@ __all__ = [
     "CueKind",
     "DecodeError",
     "Document",
+    "Embedder",
     "EmptyInputError",
     "Evaluation",
     "EventStore",
     "Failure",
     "Figure",
     "FigureExtractor",
+    "Hit",
     "IngestReport",
     "InputError",
     "InputNotFoundError",
@@ -91,12 +99,14 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "OffsetMap",
+    "OutputError",
     "QAPair",
     "Qualifier",
     "Relation",
     "Role",
     "Scope",
     "Score",
+    "SearchResult",
     "Section",
     "Sentence",
     "Source",
@@ -112,10 +122,14 @@ __all__ = [
     "Unit",
     "__version__",
     "analyze",
+    "call_signals",
     "evaluate",
     "infer_metadata",
     "ingest",
     "load",
     "normalize",
+    "render_report",
+    "search",
     "split_sentences",
+    "write_table",
 ]

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
 
 from callnlp import __version__
-from callnlp.errors import CallnlpError, OptionError
+from callnlp.embed import ENV_MODEL, configured
+from callnlp.errors import CallnlpError, OptionError, OutputError
 from callnlp.evaluate import Task, evaluate
+from callnlp.export import write_table
+from callnlp.figures import format_amount
 from callnlp.ingest import IngestReport, Progress, ingest
 from callnlp.pipeline import Analyzer
-from callnlp.record import CallAnalysis, Scope
+from callnlp.record import CallAnalysis, Role, Scope, Section
+from callnlp.report import render_report
+from callnlp.search import search
 from callnlp.store import DEFAULT_DB, ENV_DB, EventStore
 from callnlp.transformer import TransformerSentiment
 
@@ -61,6 +69,38 @@ the call was ingested from.
 examples:
   callnlp show 3f2a9c1b
   callnlp show corpora/calls/en_fool_helios_q2_2025.txt --json
+"""
+
+_SEARCH_EXAMPLE = """\
+Words in either language; a topic expands across languages (models/topics.tsv and the
+metric glossary): capex also finds 资本支出, 关税 finds tariffs, backlog finds 剩余履约义务.
+Results are grouped by call, best first, with the line to open. Quotes and operators are
+read as plain words.
+
+examples:
+  callnlp search capex
+  callnlp search 关税 --since 2025-01-01 --role executive
+  callnlp search "interest expense" --section qa --limit 5
+  callnlp search "GPU supply" --company CoreWeave --json
+"""
+
+_SIGNALS_EXAMPLE = """\
+One row per stored call with company, date, period, language, tone and hedging by role
+and section, forward-looking share, figures per 1,000 tokens, questions, analysts,
+answer/question length, guidance midpoints (revenue, capex, operating income) and the
+change of each against the company's previous call; the README lists every column.
+--long writes every figure and every hedge cue with its provenance instead.
+
+examples:
+  callnlp signals -o signals.csv
+  callnlp signals -o signals.parquet --company CoreWeave   # parquet needs: pip install pyarrow
+  callnlp signals --long -o evidence.csv
+"""
+
+_REPORT_EXAMPLE = """\
+examples:
+  callnlp report 3f2a9c1b -o report.html
+  callnlp report corpora/calls/interpreted_tianlan_2025q3.txt -o tianlan.html
 """
 
 _EVAL_EXAMPLE = """\
@@ -149,7 +189,54 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--company", help="the company of every call in the batch")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the call date of every call in the batch")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _embed_option(p)
     p.set_defaults(run=_ingest)
+
+    p = _command(
+        commands,
+        "search",
+        help="search what was said across stored calls, in both languages",
+        description="Full-text (BM25) search over the sentences of stored calls.",
+        epilog=_SEARCH_EXAMPLE,
+    )
+    p.add_argument("query", help="words to search for (quote several words)")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--company", help="only this company's calls")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only calls on or after this date")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only calls on or before this date")
+    p.add_argument("--role", choices=[r.value for r in Role], help="only sentences said by this role")
+    p.add_argument("--section", choices=[s.value for s in Section], help="only prepared remarks or Q&A")
+    p.add_argument("--lang", choices=["zh", "en"], help="only sentences in this language")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N sentences (default 20)")
+    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+    _embed_option(p)
+    p.set_defaults(run=_search)
+
+    p = _command(
+        commands,
+        "signals",
+        help="export the per-call signal table (CSV or Parquet) for research",
+        description="Write one row of signals per stored call, or with --long every figure and hedge cue.",
+        epilog=_SIGNALS_EXAMPLE,
+    )
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help="a .csv or .parquet file (default: CSV on stdout)")
+    p.add_argument("--company", help="only this company's calls")
+    p.add_argument("--long", action="store_true", help="every figure and hedge cue, one row each")
+    p.set_defaults(run=_signals)
+
+    p = _command(
+        commands,
+        "report",
+        help="write one stored call as a self-contained HTML page with a tone and hedging chart",
+        description="Write an HTML report of a stored call: outline, figures, and tone and hedging "
+        "through the call (prepared remarks, then each question and its answers).",
+        epilog=_REPORT_EXAMPLE,
+    )
+    p.add_argument("call", metavar="CALL", help="a call id or id prefix, or the path it was ingested from")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .html file to write")
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.set_defaults(run=_report)
 
     p = _command(
         commands,
@@ -180,6 +267,17 @@ def _parser() -> argparse.ArgumentParser:
 def _command(commands, name: str, **kw: str) -> argparse.ArgumentParser:
     """A subcommand whose epilog (its examples) keeps its line breaks."""
     return commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+
+
+def _embed_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--embed-model",
+        metavar="NAME|PATH",
+        default=os.environ.get(ENV_MODEL),
+        help=f"a sentence-transformers model for semantic search (default: ${ENV_MODEL}; none: "
+        "lexical only). Chinese needs a multilingual one, e.g. "
+        "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+    )
 
 
 def _sentiment_options(p: argparse.ArgumentParser) -> None:
@@ -230,7 +328,7 @@ def _ingest(args: argparse.Namespace) -> int:
     bar = None if args.quiet or not sys.stderr.isatty() else _bar
     report = ingest(
         args.paths, args.db, workers=args.workers, force=args.force, company=args.company, date=args.date,
-        progress=bar,
+        progress=bar, embed_model=args.embed_model,
     )  # fmt: skip
     if bar:
         print(file=sys.stderr)
@@ -260,6 +358,61 @@ def _ingest_summary(r: IngestReport) -> str:
     if not r.ingested and not r.failed and r.unchanged:
         line += "; nothing new to store"
     return line
+
+
+def _search(args: argparse.Namespace) -> int:
+    with EventStore(args.db) as store:
+        result = search(
+            store, args.query, company=args.company, since=args.since, until=args.until, role=args.role,
+            section=args.section, lang=args.lang, limit=args.limit, embedder=configured(args.embed_model),
+        )  # fmt: skip
+    for note in result.notes:
+        print(f"callnlp: note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return 0
+    if not result.phrases:
+        print("nothing to search for: the query holds no words")
+        return 0
+    searched = ", ".join(_fit(p, 40).rstrip() for p in result.phrases[:8])
+    if not result.hits:
+        print(f"no sentence matches (searched: {searched})")
+        return 0
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("«", "»")
+    print(f"searched: {searched}{' ...' if len(result.phrases) > 8 else ''}")
+    for group in result.by_call():
+        first = group[0]
+        print(
+            f"\n{first.company or '-'}  {first.date or '-'}  {first.period or '-'}  "
+            f"{first.source or first.call_id[:12]}"
+        )
+        for h in group:
+            who = f"{h.speaker or '-'} ({h.role})" if h.role else "-"
+            text = h.text
+            for start, end in reversed(h.highlights):
+                text = f"{text[:start]}{bold}{text[start:end]}{plain}{text[end:]}"
+            print(f"  line {h.line:<5} {h.section:<8} {who}: {text}")
+    return 0
+
+
+def _signals(args: argparse.Namespace) -> int:
+    with EventStore(args.db) as store:
+        frame = store.evidence(args.company) if args.long else store.signals(args.company)
+    write_table(frame, args.output)
+    if args.output:
+        print(f"wrote {len(frame)} rows to {args.output}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    with EventStore(args.db) as store:
+        result = store.get(store.find(args.call))
+    try:
+        Path(args.output).write_text(render_report(result), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{args.output}: cannot write the report ({exc.strerror})") from None
+    print(f"wrote {args.output}")
+    return 0
 
 
 def _calls(args: argparse.Namespace) -> int:
@@ -350,24 +503,13 @@ def _figure_table(result: CallAnalysis) -> str:
         f"{'line':>5}  {'metric':<26}{'amount':>24} {'unit':<14}{'kind':<10}{'relation':<9}{'period':<8} text"
     ]
     for f in result.figures:
-        amount = _amount(f.value) if f.value is not None else f"{_amount(f.low)} to {_amount(f.high)}"
-        if f.qualifier:
-            amount = f"{f.qualifier.value} {amount}"
+        amount = format_amount(f)
         unit = f.unit.value if f.unit else "-"
         rows.append(
             f"{f.line:>5}  {f.metric:<26}{amount:>24} {unit:<14}{f.kind.value:<10}{f.relation.value:<9}"
             f"{f.period or '-':<8} {f.text}"
         )
     return "\n".join(rows)
-
-
-def _amount(value: float | None) -> str:
-    if value is None:
-        return "?"
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= factor:
-            return f"{value / factor:,.4g}{suffix}"
-    return f"{value:,.4g}"
 
 
 def _outline(result: CallAnalysis) -> str:

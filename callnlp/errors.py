@@ -56,3 +56,7 @@ class ModelError(CallnlpError):
 
 class StoreError(CallnlpError):
     """The event store cannot be opened, or holds no such call."""
+
+
+class OutputError(CallnlpError):
+    """A result cannot be written where it was asked to go."""

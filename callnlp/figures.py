@@ -525,3 +525,27 @@ def _kind(text: str, start: int, before: str, relation: Relation, unit: Unit | N
         # outlook language before it, in the same part of the sentence (";" ends one)
         return Kind.GUIDANCE
     return Kind.ACTUAL
+
+
+def format_amount(figure: Figure) -> str:
+    """A figure's amount for people: scaled, with its range and qualifier.
+
+    Example:
+        >>> from callnlp import analyze
+        >>> [format_amount(f) for f in analyze("预计收入约10.6亿美元至11亿美元。".encode()).figures]
+        ['approx 1.06B to 1.1B']
+    """
+    if figure.value is not None:
+        amount = _scaled(figure.value)
+    else:
+        amount = f"{_scaled(figure.low)} to {_scaled(figure.high)}"
+    return f"{figure.qualifier.value.replace('_', ' ')} {amount}" if figure.qualifier else amount
+
+
+def _scaled(value: float | None) -> str:
+    if value is None:
+        return "?"
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= factor:
+            return f"{value / factor:,.4g}{suffix}"
+    return f"{value:,.4g}"

@@ -19,8 +19,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
+from typing import Any
 
+from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
 from callnlp.record import CallAnalysis
 from callnlp.store import EventStore
@@ -85,6 +88,7 @@ def ingest(
     company: str | None = None,
     date: str | None = None,
     progress: Callable[[Progress], None] | None = None,
+    embed_model: str | None = None,
 ) -> IngestReport:
     """Analyze transcripts and store every call.
 
@@ -95,6 +99,8 @@ def ingest(
         force: analyze and store again files the store already holds.
         company, date: override what the text says, for every file of the batch.
         progress: called after each file with a `Progress`.
+        embed_model: a sentence-transformers model (name or path) whose embeddings of
+            every sentence are stored for semantic search.
 
     Returns:
         An `IngestReport`; failures are in it, not raised.
@@ -123,13 +129,13 @@ def ingest(
         state.failed = len(failed)
         state.done = len(unchanged) + len(failed)
         overrides = {"company": company, "date": date}
-        for path, size, result in _analyze_all(todo, overrides, workers):
+        for path, size, result in _analyze_all(todo, overrides, workers, embed_model):
             state.done += 1
             state.bytes += size
             if isinstance(result, Failure):
                 failed.append(result)
                 state.failed += 1
-            elif store.add(result, replace=force):
+            elif store.add(result[0], replace=force, vectors=result[1]):
                 ingested.append(path)
                 state.ingested += 1
             else:
@@ -238,15 +244,15 @@ def _new_files(
 
 
 def _analyze_all(
-    todo: list[tuple[Path, int]], overrides: dict[str, str | None], workers: int | None
-) -> Iterator[tuple[str, int, CallAnalysis | Failure]]:
+    todo: list[tuple[Path, int]], overrides: dict[str, str | None], workers: int | None, embed: str | None
+) -> Iterator[tuple[str, int, tuple[CallAnalysis, Any] | Failure]]:
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) <= 1:
         for path, size in todo:
-            yield str(path), size, _analyze_one(path, overrides)
+            yield str(path), size, _analyze_one(path, overrides, embed)
         return
     # Workers fork from this process: load the dictionaries once here, not once in each.
-    _analyze_one(None, {})
+    _analyze_one(None, {}, embed)
     # A bounded window of files in flight keeps memory flat however long the batch is.
     window = 4 * workers
     queue = iter(todo)
@@ -254,7 +260,7 @@ def _analyze_all(
         running: dict[Future, tuple[Path, int]] = {}
         try:
             for path, size in queue:
-                running[pool.submit(_analyze_one, path, overrides)] = (path, size)
+                running[pool.submit(_analyze_one, path, overrides, embed)] = (path, size)
                 if len(running) >= window:
                     break
             while running:
@@ -264,25 +270,37 @@ def _analyze_all(
                     yield str(path), size, future.result()
                     nxt = next(queue, None)
                     if nxt is not None:
-                        running[pool.submit(_analyze_one, nxt[0], overrides)] = nxt
+                        running[pool.submit(_analyze_one, nxt[0], overrides, embed)] = nxt
         finally:
             for future in running:
                 future.cancel()
 
 
-def _analyze_one(path: Path | None, overrides: dict[str, str | None]) -> CallAnalysis | Failure:
-    """Analyze one file in a worker; every expected failure comes back as a `Failure`.
-    With no path, only load what analysis needs."""
+def _analyze_one(
+    path: Path | None, overrides: dict[str, str | None], embed: str | None
+) -> tuple[CallAnalysis, Any] | Failure:
+    """Analyze one file in a worker: (record, sentence embeddings or None), or a `Failure`
+    for every expected failure. With no path, only load what analysis needs."""
     from callnlp.pipeline import analyze
 
     if path is None:
+        # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
         analyze("预热 warm-up。".encode())
         return Failure("", "")
     try:
         result = analyze(path)
         meta = {**sidecar(path), **{k: v for k, v in overrides.items() if v}}
+        if meta:
+            result = replace(result, call=replace(result.call, **meta))
+        vectors = _embedder(embed).encode([s.text for s in result.sentences]) if embed else None
     except CallnlpError as exc:
         return Failure(str(path), str(exc).removeprefix(f"{path}: "))
     except Exception as exc:  # a bug must not stop the batch; the reason names it
         return Failure(str(path), f"could not be analyzed ({type(exc).__name__}: {exc}); please report this")
-    return replace(result, call=replace(result.call, **meta)) if meta else result
+    return result, vectors
+
+
+@cache
+def _embedder(model: str) -> Embedder:
+    """One embedding model per process, loaded on first use."""
+    return Embedder(model)

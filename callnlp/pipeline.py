@@ -17,6 +17,7 @@ from callnlp.periods import call_period
 from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, Sentence
 from callnlp.scoring import LexiconScorer, aggregate
 from callnlp.sentences import MAX_CHARS, split_sentences
+from callnlp.signals import call_signals
 from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer
@@ -85,7 +86,7 @@ class Analyzer:
             tokens=len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT),
             warnings=doc.warnings,
         )
-        return CallAnalysis(
+        result = CallAnalysis(
             call=call,
             sentences=tuple(sentences),
             turns=structure.turns,
@@ -93,6 +94,7 @@ class Analyzer:
             figures=tuple(figures),
             aggregates=aggregate(sentences, structure.turns),
         )
+        return replace(result, signals=call_signals(result))
 
     def _score(self, sentences: list[Sentence], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
         """The sentences with their scores and token counts."""
@@ -108,6 +110,7 @@ class Analyzer:
             Sentence(
                 s.index, s.turn, s.line, s.start, s.end, s.text, s.lang, sentiment, tone, sc.hedging,
                 sc.hedged, sc.forward_looking, sc.cues, s.section, counted[b] - counted[a],
+                " ".join(t.text.lower() for t in tokens[a:b] if t.kind is not TokenKind.PUNCT),
             )
             for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
         ]  # fmt: skip

@@ -239,7 +239,9 @@ class Sentence:
     `turn` is the index of the turn it was said in (None outside any turn), `section` that
     turn's section. Scores stay None until a scorer fills them: `sentiment` in [-1, 1] and
     `tone` its decision, `hedging` in [0, 1] and `hedged` its decision, `forward_looking`,
-    and the `cues` that decided them. `tokens` counts words and numbers, not punctuation.
+    and the `cues` that decided them. `tokens` counts words and numbers, not punctuation;
+    `terms` are those words as the tokenizer cut them, lower case and space-joined (what
+    full-text search indexes: Chinese segmented, so BM25 works for both languages).
     """
 
     index: int
@@ -257,6 +259,7 @@ class Sentence:
     cues: tuple[Cue, ...] = ()
     section: Section = Section.OTHER
     tokens: int = 0
+    terms: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ writes; a store made by an older release is brought up to it by `MIGRATIONS` whe
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,9 +32,53 @@ from callnlp.record import (
     Unit,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The layout this release writes. Opening an older store runs `MIGRATIONS` up to it."""
-MIGRATIONS: dict[int, list[str]] = {}
+
+
+def _add_search(conn) -> None:
+    """Version 2: the full-text index. Old rows get their terms by tokenizing their text."""
+    from callnlp.tokenize import TokenKind, default_tokenizer
+
+    conn.exec_driver_sql("ALTER TABLE sentences ADD COLUMN terms TEXT")
+    for statement in search_ddl(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    tok = default_tokenizer()
+    rows = conn.exec_driver_sql('SELECT call_id, "index", text FROM sentences').fetchall()
+    terms = [
+        (" ".join(t.text.lower() for t in tok(text) if t.kind is not TokenKind.PUNCT), cid, index)
+        for cid, index, text in rows
+    ]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if terms:
+        conn.exec_driver_sql(
+            f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', terms
+        )
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "INSERT INTO sentence_fts (terms, call_id, sentence) VALUES (?, ?, ?)", terms
+            )
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _add_search}
+"""version -> the step that brings a store from version-1 to it, run in one transaction."""
+
+
+def search_ddl(dialect: str) -> list[str]:
+    """The full-text index over `sentences.terms`, which SQLAlchemy's metadata cannot say:
+    an FTS5 table (BM25) in SQLite, a generated tsvector with a GIN index in PostgreSQL."""
+    if dialect == "postgresql":
+        return [
+            "ALTER TABLE sentences ADD COLUMN IF NOT EXISTS tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(terms, ''))) STORED",
+            "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
+        ]
+    return [
+        "CREATE VIRTUAL TABLE IF NOT EXISTS sentence_fts "
+        "USING fts5(terms, call_id UNINDEXED, sentence UNINDEXED)"
+    ]
+
+
 """version -> the SQL statements that bring a store from version-1 to it (both dialects)."""
 
 
@@ -46,6 +91,7 @@ class _Tables:
             ForeignKey,
             Index,
             Integer,
+            LargeBinary,
             MetaData,
             String,
             Table,
@@ -117,6 +163,7 @@ class _Tables:
             Column("forward_looking", Boolean),
             Column("section", String(16)),
             Column("tokens", Integer),
+            Column("terms", Text),
             Index("sentences_section", "section"),
             keys=("index",),
         )
@@ -173,11 +220,18 @@ class _Tables:
             Index("aggregates_scope", "scope", "key"),
             keys=("index",),
         )
+        self.embeddings = owned(
+            "embeddings",
+            Column("sentence", Integer, primary_key=True),
+            Column("vector", LargeBinary),
+            keys=("sentence",),
+        )
         self.signals = owned(
             "signals",
             Column("name", String(64), primary_key=True),
             Column("value", Text),
-            keys=("name",),
+            Column("position", Integer),
+            keys=("position",),
         )
         self.sorted = [
             self.calls,
@@ -188,6 +242,7 @@ class _Tables:
             self.qa_pairs,
             self.aggregates,
             self.signals,
+            self.embeddings,
         ]
 
     def __getitem__(self, name: str):
@@ -256,7 +311,13 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]]]]:
             ],
         ),
         ("aggregates", [{**_plain(g), "call_id": cid, "index": n} for n, g in enumerate(a.aggregates)]),
-        ("signals", [{"call_id": cid, "name": k, "value": json.dumps(v)} for k, v in a.signals.items()]),
+        (
+            "signals",
+            [
+                {"call_id": cid, "name": k, "value": json.dumps(v), "position": n}
+                for n, (k, v) in enumerate(a.signals.items())
+            ],
+        ),
     ]
 
 
@@ -304,6 +365,7 @@ def record_of(call: Any, rows: dict[str, list]) -> CallAnalysis:
                 tuple(cues.get(s["index"], ())),
                 Section(s["section"]),
                 s["tokens"],
+                s["terms"] or "",
             )
             for s in rows["sentences"]
         ),

@@ -13,9 +13,11 @@ gives a team one shared store.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 from callnlp import schema
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
 from callnlp.record import CallAnalysis
+from callnlp.resources import lines
 
 DEFAULT_DB = "callnlp.db"
 ENV_DB = "CALLNLP_DB"
@@ -90,12 +93,13 @@ class EventStore:
 
     # --- writing
 
-    def add(self, analysis: CallAnalysis, *, replace: bool = False) -> bool:
+    def add(self, analysis: CallAnalysis, *, replace: bool = False, vectors: Any = None) -> bool:
         """Store one call in one transaction.
 
         Args:
             analysis: the record to store.
             replace: store it again over an existing copy (re-analysis).
+            vectors: sentence embeddings (one float32 row per sentence) for semantic search.
 
         Returns:
             True when stored, False when the call was already there (and `replace` is off).
@@ -107,6 +111,8 @@ class EventStore:
                 for table in reversed(t.sorted):
                     key = table.c.id if table.name == "calls" else table.c.call_id
                     conn.execute(table.delete().where(key == cid))
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("DELETE FROM sentence_fts WHERE call_id = ?", (cid,))
             inserted = conn.execute(
                 _insert_ignore(conn, t.calls).returning(t.calls.c.id), schema.call_row(analysis)
             )
@@ -115,6 +121,14 @@ class EventStore:
             for table, rows in schema.child_rows(analysis):
                 if rows:
                     _insert_many(conn, t[table], rows)
+            if vectors is not None and len(vectors):
+                rows = [{"call_id": cid, "sentence": n, "vector": v.tobytes()} for n, v in enumerate(vectors)]
+                _insert_many(conn, t.embeddings, rows)
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(
+                    "INSERT INTO sentence_fts (terms, call_id, sentence) VALUES (?, ?, ?)",
+                    [(s.terms, cid, s.index) for s in analysis.sentences],
+                )
         return True
 
     def known(self, ids: Iterable[str]) -> set[str]:
@@ -199,6 +213,58 @@ class EventStore:
         t = self._tables
         return self._frame(t.figures, company, {"metric": metric, "kind": kind})
 
+    def signals(self, company: str | None = None):
+        """One row per stored call: company, ticker, date, period, language and every signal
+        of `callnlp.signals.COLUMNS`, with its change against the company's previous call.
+
+        Example:
+            >>> import tempfile, callnlp
+            >>> store = EventStore(tempfile.mkdtemp() + "/calls.db")
+            >>> _ = store.add(callnlp.analyze("Acme (ACM) Q1 2025\\nRevenue grew 20%.".encode()))
+            >>> store.signals()[["company", "period", "questions"]].values.tolist()
+            [['Acme', '2025Q1', 0]]
+        """
+        import pandas as pd
+
+        from callnlp.signals import COLUMNS, call_signals, with_changes
+
+        calls = self.calls(company=company)
+        stored: dict[str, dict[str, Any]] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(self._tables.signals.select()).mappings():
+                stored.setdefault(row["call_id"], {})[row["name"]] = json.loads(row["value"])
+        rows = []
+        for c in calls:
+            values = stored.get(c["id"]) or call_signals(self.get(c["id"]))  # stores from before signals
+            head = {k: c[k] for k in ("company", "ticker", "date", "period", "language")}
+            rows.append({"call_id": c["id"], **head, **{k: values.get(k) for k in COLUMNS}})
+        return pd.DataFrame(with_changes(rows))
+
+    def evidence(self, company: str | None = None):
+        """Every figure and every hedge cue with its provenance, one row each (long format),
+        for users who build their own signals."""
+        import pandas as pd
+        from sqlalchemy import text
+
+        figures, params = self._filtered(
+            "SELECT s.call_id, c.company, c.date, c.period, 'figure' AS type, s.\"index\" AS sentence, "
+            's.line, f.start, f."end", f.text, f.metric, f.value, f.low, f.high, f.unit, f.kind, f.period '
+            "AS figure_period, t.speaker, t.role, s.section FROM figures f "
+            'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence',
+            {"company": company},
+        )
+        cues, _ = self._filtered(
+            "SELECT s.call_id, c.company, c.date, c.period, 'hedge' AS type, s.\"index\" AS sentence, "
+            's.line, x.start, x."end", x.text, NULL, NULL, NULL, NULL, NULL, x.kind, NULL, '
+            "t.speaker, t.role, s.section FROM cues x "
+            'JOIN sentences s ON s.call_id = x.call_id AND s."index" = x.sentence',
+            {"company": company},
+            "x.kind IN ('hedge', 'weak_modal')",
+        )
+        with self._engine.connect() as conn:
+            result = conn.execute(text(f"{figures} UNION ALL {cues} ORDER BY 1, 6, 8"), params)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
     def sentences(self, company: str | None = None, section: str | None = None):
         """Every stored sentence with its scores and its call's company and date, as a DataFrame."""
         return self._frame(self._tables.sentences, company, {"section": section})
@@ -225,6 +291,128 @@ class EventStore:
             result = conn.execute(q)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
+    # --- search (callnlp.search builds on these)
+
+    def match(
+        self, phrases: list[tuple[str, ...]], filters: dict[str, str | None], limit: int, any_phrase: bool
+    ) -> list[tuple[str, int, float]]:
+        """(call id, sentence, score) of the sentences matching `phrases`, best first.
+
+        With `any_phrase`, a sentence matches any one phrase; else it must hold every word
+        of the (single) phrase, and when none does, any of its words.
+        """
+        from sqlalchemy import text
+
+        words = phrases[0]
+        content = [(w,) for w in words if w not in _stopwords()]
+        attempts = [phrases] if any_phrase else [[words]]
+        if not any_phrase and len(words) > 1 and content:
+            attempts.append(content)
+        for n, attempt in enumerate(attempts):
+            every = not any_phrase and n == 0
+            sql, params = self._match_sql(attempt, every, filters)
+            with self._engine.connect() as conn:
+                rows = conn.execute(text(sql), {**params, "limit": limit}).fetchall()
+            if rows:
+                return [(cid, int(index), float(score)) for cid, index, score in rows]
+        return []
+
+    def _match_sql(
+        self, phrases: list[tuple[str, ...]], every: bool, filters: dict[str, str | None]
+    ) -> tuple[str, dict[str, Any]]:
+        if self._engine.dialect.name == "postgresql":
+            # rank normalization 2 divides by the sentence's length: as with BM25, a short
+            # sentence about the topic ranks above a long one that mentions it in passing
+            params: dict[str, Any] = {}
+            parts = []
+            for n, phrase in enumerate(phrases):
+                params[f"p{n}"] = " ".join(phrase)
+                parts.append(f"{'plainto' if every else 'phraseto'}_tsquery('simple', :p{n})")
+            sql, more = self._filtered(
+                'SELECT s.call_id, s."index", ts_rank_cd(s.tsv, q.q, 2) AS score '
+                f"FROM sentences s CROSS JOIN (SELECT {' || '.join(parts)} AS q) q",
+                filters,
+                "s.tsv @@ q.q",
+            )
+            return f"{sql} ORDER BY score DESC LIMIT :limit", {**params, **more}
+        # FTS5: every word quoted (a quote inside doubled), so no text is read as an operator
+        if every:
+            query = " ".join('"' + w.replace('"', '""') + '"' for w in phrases[0])
+        else:
+            query = " OR ".join('"' + " ".join(p).replace('"', '""') + '"' for p in phrases)
+        sql, params = self._filtered(
+            'SELECT s.call_id, s."index", -bm25(sentence_fts) AS score FROM sentence_fts f '
+            'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence',
+            filters,
+            "sentence_fts MATCH :q",
+        )
+        return f"{sql} ORDER BY bm25(sentence_fts) LIMIT :limit", {**params, "q": query}
+
+    @staticmethod
+    def _filtered(select: str, filters: dict[str, str | None], condition: str = "1 = 1") -> tuple[str, dict]:
+        """`select` (over sentences `s`) joined with its call and turn, and the filters applied."""
+        params: dict[str, Any] = {}
+        where = [condition]
+        for key, clause in _FILTERS.items():
+            if filters.get(key) is not None:
+                params[key] = filters[key].lower() if key == "company" else filters[key]
+                where.append(clause)
+        joins = (
+            "JOIN calls c ON c.id = s.call_id "
+            'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn'
+        )
+        return f"{select} {joins} WHERE {' AND '.join(where)}", params
+
+    def nearest(
+        self, vector: Any, filters: dict[str, str | None], limit: int
+    ) -> list[tuple[str, int, float]]:
+        """(call id, sentence, cosine) of the stored sentence embeddings nearest `vector`.
+
+        Exact search over the vectors the filters leave: fine for thousands of calls; an
+        approximate index (pgvector, faiss) is the next step beyond that.
+        """
+        import numpy as np
+        from sqlalchemy import text
+
+        sql, params = self._filtered(
+            'SELECT s.call_id, s."index", e.vector FROM embeddings e '
+            'JOIN sentences s ON s.call_id = e.call_id AND s."index" = e.sentence',
+            filters,
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(text(sql), params).fetchall()
+        if not rows:
+            return []
+        matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        best = np.argsort(-scores)[:limit]
+        return [(rows[i][0], int(rows[i][1]), float(scores[i])) for i in best]
+
+    def has_embeddings(self) -> bool:
+        """Whether any stored sentence has an embedding."""
+        with self._engine.connect() as conn:
+            return conn.execute(self._tables.embeddings.select().limit(1)).first() is not None
+
+    def hit_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+        """What a search hit shows, for (call id, sentence) keys."""
+        from sqlalchemy import bindparam, text
+
+        by_call: dict[str, list[int]] = {}
+        for cid, index in keys:
+            by_call.setdefault(cid, []).append(index)
+        sql = text(
+            'SELECT s.call_id, c.company, c.date, c.period, c.source, s."index" AS sentence, s.line, s.text, '
+            "t.speaker, t.role, s.section, s.lang FROM sentences s JOIN calls c ON c.id = s.call_id "
+            'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn '
+            'WHERE s.call_id = :cid AND s."index" IN :indexes'
+        ).bindparams(bindparam("indexes", expanding=True))
+        out = {}
+        with self._engine.connect() as conn:
+            for cid, indexes in by_call.items():
+                for row in conn.execute(sql, {"cid": cid, "indexes": indexes}).mappings():
+                    out[cid, row["sentence"]] = dict(row)
+        return out
+
     # --- plumbing
 
     @contextmanager
@@ -241,6 +429,8 @@ class EventStore:
                 self._tables.metadata.create_all(conn)
                 version = conn.execute(meta.select().where(meta.c.key == "schema_version")).mappings().first()
                 if version is None:
+                    for statement in schema.search_ddl(conn.dialect.name):
+                        conn.exec_driver_sql(statement)
                     conn.execute(
                         meta.insert(), {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)}
                     )
@@ -253,8 +443,7 @@ class EventStore:
                         "upgrade callnlp: pip install -U callnlp"
                     )
                 for step in range(current + 1, schema.SCHEMA_VERSION + 1):
-                    for statement in schema.MIGRATIONS[step]:
-                        conn.exec_driver_sql(statement)
+                    schema.MIGRATIONS[step](conn)
                 if current < schema.SCHEMA_VERSION:
                     conn.execute(
                         meta.update().where(meta.c.key == "schema_version"),
@@ -262,6 +451,21 @@ class EventStore:
                     )
         except OperationalError as exc:
             raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    return frozenset(row[0] for row in lines("stopwords.txt"))
+
+
+_FILTERS = {
+    "company": "lower(c.company) = :company",
+    "since": "c.date >= :since",
+    "until": "c.date <= :until",
+    "role": "t.role = :role",
+    "section": "s.section = :section",
+    "lang": "s.lang = :lang",
+}
 
 
 def _engine(url: str):

@@ -7,6 +7,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+PG_URL = os.environ.get("CALLNLP_TEST_PG", "postgresql://callnlp:callnlp@127.0.0.1/callnlp_test")
+PG_TABLES = ("embeddings", "signals", "aggregates", "qa_pairs", "figures", "cues", "sentences", "turns", "calls",
+             "callnlp_meta")  # fmt: skip
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 CORPORA = ROOT / "corpora"
@@ -33,3 +37,18 @@ def seed(seeds: list[Path]):
         return next(p for p in seeds if p.name.startswith(prefix))
 
     return get
+
+
+def postgres() -> str:
+    """The test server's URL with its tables dropped, or a skip saying why there is none.
+
+    .ci/postgres starts the server; CALLNLP_TEST_PG points elsewhere.
+    """
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+            for table in PG_TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server at {PG_URL} ({str(exc).strip()}); run .ci/postgres")
+    return PG_URL

@@ -160,3 +160,47 @@ def test_cli_eval_errors_are_one_line(args: list[str], message: str, capsys) -> 
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> str:
+    from conftest import CORPORA
+
+    db = str(tmp_path_factory.mktemp("cli") / "calls.db")
+    assert main(["ingest", str(CORPORA / "calls"), "--db", db, "--quiet", "--workers", "1"]) == 0
+    return db
+
+
+def test_cli_search_groups_hits_and_highlights(stored: str, capsys) -> None:
+    assert main(["search", "capex", "--db", stored, "--limit", "5"]) == 0
+    out = capsys.readouterr()
+    assert "searched: capex, 资本支出" in out.out
+    assert "«" in out.out  # not a terminal: matches marked with guillemets
+    assert "lexical search only" in out.err
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "zyxw AND (", "🚀", "x" * 10_000])
+def test_cli_search_malformed_queries_say_no_hits(stored: str, query: str, capsys) -> None:
+    assert main(["search", query, "--db", stored]) == 0
+    out = capsys.readouterr().out
+    assert "no sentence matches" in out or "nothing to search for" in out
+
+
+def test_cli_search_json(stored: str, capsys) -> None:
+    assert main(["search", "关税", "--db", stored, "--json", "--lang", "en"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["hits"]
+    assert all(h["lang"] == "en" for h in result["hits"])
+
+
+def test_cli_signals_and_report(stored: str, tmp_path, capsys) -> None:
+    assert main(["signals", "--db", stored, "-o", str(tmp_path / "s.csv")]) == 0
+    lines = (tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("call_id,company,ticker,date,period,language,mgmt_tone_prepared")
+    assert len(lines) == 6
+    assert main(["signals", "--db", stored, "--long", "-o", str(tmp_path / "e.parquet")]) == 0
+    capsys.readouterr()
+    assert main(["calls", "--db", stored, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)[0]["id"]
+    assert main(["report", first[:10], "--db", stored, "-o", str(tmp_path / "r.html")]) == 0
+    assert 'id="tone-chart"' in (tmp_path / "r.html").read_text(encoding="utf-8")

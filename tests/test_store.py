@@ -1,43 +1,18 @@
 from __future__ import annotations
 
-import os
 import sqlite3
 
 import pytest
+from conftest import postgres
 
 from callnlp import analyze
 from callnlp.errors import OptionError, StoreError
 from callnlp.store import EventStore, resolve_url
 
-PG_URL = os.environ.get("CALLNLP_TEST_PG", "postgresql://callnlp:callnlp@127.0.0.1/callnlp_test")
-TABLES = (
-    "signals",
-    "aggregates",
-    "qa_pairs",
-    "figures",
-    "cues",
-    "sentences",
-    "turns",
-    "calls",
-    "callnlp_meta",
-)
-
-
-def _postgres() -> str:
-    """The test server's URL with an empty schema, or a skip saying why there is none."""
-    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
-            for table in TABLES:
-                conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at {PG_URL} ({str(exc).strip()}); .ci/run starts one")
-    return PG_URL
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
-    url = str(tmp_path / "calls.db") if request.param == "sqlite" else _postgres()
+    url = str(tmp_path / "calls.db") if request.param == "sqlite" else postgres()
     with EventStore(url) as s:
         yield s
 
@@ -99,21 +74,30 @@ def test_store_frames_for_research(store, records) -> None:
     assert qa["hedging"].between(0, 1).all()
 
 
-def test_store_migrates_an_older_store(tmp_path, records, monkeypatch) -> None:
-    from callnlp import schema as module
-
+def test_store_migrates_a_version_1_store(tmp_path, records) -> None:
+    # Version 1 (the first release) had no full-text index: make one as it wrote it.
     path = tmp_path / "old.db"
     with EventStore(path) as s:
-        s.add(records[0])
-    monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(module, "MIGRATIONS", {2: ["ALTER TABLE calls ADD COLUMN exchange TEXT"]})
-    with EventStore(path) as s:
-        assert s.get(records[0].call.id) == records[0]
+        for r in records:
+            s.add(r)
     with sqlite3.connect(path) as db:
-        assert "exchange" in [row[1] for row in db.execute("PRAGMA table_info(calls)")]
+        db.execute("DROP TABLE sentence_fts")
+        db.execute("ALTER TABLE sentences DROP COLUMN terms")
+        db.execute("UPDATE callnlp_meta SET value = '1' WHERE key = 'schema_version'")
+    with EventStore(path) as s:
+        for r in records:
+            back = s.get(r.call.id)
+            assert back.call == r.call
+            same = sum(a.terms == b.terms for a, b in zip(back.sentences, r.sentences, strict=True))
+            assert same >= 0.95 * len(r.sentences)  # re-tokenized one sentence at a time
+    with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        indexed = db.execute(
+            "SELECT count(*) FROM sentence_fts WHERE sentence_fts MATCH 'revenue'"
+        ).fetchone()
+        assert indexed[0] > 0
     with EventStore(path) as s:  # migrated once: a second open runs nothing (it would fail)
-        assert len(s.calls()) == 1
+        assert len(s.calls()) == len(records)
 
 
 def test_store_refuses_a_newer_store(tmp_path, monkeypatch) -> None:
@@ -121,9 +105,8 @@ def test_store_refuses_a_newer_store(tmp_path, monkeypatch) -> None:
 
     path = tmp_path / "new.db"
     monkeypatch.setattr(module, "SCHEMA_VERSION", 9)
-    monkeypatch.setattr(module, "MIGRATIONS", {v: [] for v in range(2, 10)})
     EventStore(path).close()
-    monkeypatch.setattr(module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
     with pytest.raises(StoreError, match=r"newer callnlp.*pip install -U callnlp"):
         EventStore(path)
 

@@ -1,0 +1,45 @@
+"""Writing tables (signals, evidence) as CSV or Parquet, the formats research tools read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from callnlp.errors import MissingDependencyError, OptionError, OutputError
+
+FORMATS = (".csv", ".parquet")
+
+
+def write_table(frame: Any, path: str | Path | None) -> None:
+    """Write a DataFrame to a .csv or .parquet file, or as CSV to standard output.
+
+    Raises:
+        OptionError: the file's extension is not a known format.
+        MissingDependencyError: Parquet without pyarrow.
+        OutputError: the file cannot be written.
+
+    Example:
+        >>> import pandas as pd
+        >>> write_table(pd.DataFrame({"company": ["Acme"], "questions": [3]}), None)
+        company,questions
+        Acme,3
+    """
+    if path is None:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise OptionError(f"{path}: unknown table format {path.suffix!r}; use one of {', '.join(FORMATS)}")
+    try:
+        if path.suffix.lower() == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            try:
+                frame.to_parquet(path, index=False)
+            except ImportError:
+                raise MissingDependencyError(
+                    "Parquet output needs pyarrow; install it with: pip install pyarrow"
+                ) from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None

