@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
+from callnlp import fts
 from callnlp.record import (
     Aggregate,
     Call,
@@ -44,10 +46,13 @@ def _add_search(conn) -> None:
     for statement in search_ddl(conn.dialect.name):
         conn.exec_driver_sql(statement)
     tok = default_tokenizer()
-    rows = conn.exec_driver_sql('SELECT call_id, "index", text FROM sentences').fetchall()
+    rows = conn.exec_driver_sql(
+        'SELECT s.call_id, s."index", s.text, s.lang, s.section, t.role, c.company, c.date FROM sentences s '
+        'JOIN calls c ON c.id = s.call_id LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn'
+    ).fetchall()
     terms = [
         (" ".join(t.text.lower() for t in tok(text) if t.kind is not TokenKind.PUNCT), cid, index)
-        for cid, index, text in rows
+        for cid, index, text, *_ in rows
     ]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if terms:
@@ -56,7 +61,11 @@ def _add_search(conn) -> None:
         )
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(
-                "INSERT INTO sentence_fts (terms, call_id, sentence) VALUES (?, ?, ?)", terms
+                fts.INSERT,
+                [
+                    (words, fts.tags(*row[3:]), cid, index)
+                    for (words, cid, index), row in zip(terms, rows, strict=True)
+                ],
             )
 
 
@@ -73,10 +82,7 @@ def search_ddl(dialect: str) -> list[str]:
             "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(terms, ''))) STORED",
             "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
         ]
-    return [
-        "CREATE VIRTUAL TABLE IF NOT EXISTS sentence_fts "
-        "USING fts5(terms, call_id UNINDEXED, sentence UNINDEXED)"
-    ]
+    return [fts.DDL]
 
 
 """version -> the SQL statements that bring a store from version-1 to it (both dialects)."""
@@ -323,7 +329,9 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]]]]:
 
 def _plain(obj: Any) -> dict[str, Any]:
     """A record dataclass as column values (enums as their text)."""
-    return {k: getattr(v, "value", v) for k, v in vars(obj).items()}
+    # isinstance, not getattr(v, "value", v): a failed getattr raises inside, and a call
+    # has tens of thousands of values
+    return {k: v.value if isinstance(v, Enum) else v for k, v in vars(obj).items()}
 
 
 def _enum(kind, value):

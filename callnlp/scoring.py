@@ -25,10 +25,9 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from itertools import compress, count, pairwise
-from operator import itemgetter
-from typing import NamedTuple
+from functools import cache, lru_cache
+from itertools import compress, count, pairwise, repeat
+from operator import itemgetter, lt
 
 from callnlp.errors import ResourceError
 from callnlp.figures import metric_goods
@@ -44,7 +43,9 @@ _TONE_OR_HEDGE = (CueKind.POSITIVE, CueKind.NEGATIVE, CueKind.HEDGE)
 _DIRECTIONS = (CueKind.INCREASE, CueKind.DECREASE)
 _POLAR = (CueKind.POSITIVE, CueKind.NEGATIVE)
 _TONED = (*_POLAR, *_DIRECTIONS)
+_MODALS = (CueKind.HEDGE, CueKind.WEAK_MODAL, CueKind.STRONG_MODAL)
 _INNER_KINDS = {*_TONE_OR_HEDGE, *_DIRECTIONS, *_SUBJECTS, CueKind.INTENSIFIER, CueKind.DIMINISHER}
+_CUE_KINDS = {k.value for k in CueKind}
 _BREAKS = frozenset(",;:,;:()—-")
 
 NEGATION_WINDOW = 12
@@ -76,44 +77,76 @@ class Score:
     cues: tuple[Cue, ...] = ()
 
 
-class _Entry(NamedTuple):
-    parts: tuple[str, ...]  # the tokens the term is cut into, lower case
-    cues: tuple[tuple[str, float], ...]  # (category, weight) of the term, masks left out
+class _Entry:
+    """A lexicon term as the tokenizer cuts it; entries compare by identity, which makes
+    the patterns of them that key `_verdict` quick to hash."""
+
+    __slots__ = ("cues", "parts", "shown")
+
+    def __init__(self, parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> None:
+        self.parts = parts  # the tokens the term is cut into, lower case
+        # A mask (`could you`) only keeps its tokens from matching anything else.
+        self.cues = tuple(c for c in categories if c[0] != _MASK)
+        self.shown = tuple(kind for kind, _ in self.cues if kind in _CUE_KINDS)  # reported as `cues`
 
 
-_Hit = tuple[int, int, str, float]
-"""One cue found in a sentence: (first token, token after it, kind, weight). A plain tuple, as
-thousands are made per call."""
+class _Start:
+    """The lexicon entries that start with one token."""
+
+    __slots__ = ("longer", "single")
+
+    def __init__(self, options: list[_Entry]) -> None:
+        # Entries of two tokens or more by their second token, longest first: most tokens
+        # that start one are not followed by its second token, and one lookup says so.
+        self.longer: dict[str, list[_Entry]] = {}
+        for entry in sorted(options, key=lambda e: -len(e.parts)):
+            if len(entry.parts) > 1:
+                self.longer.setdefault(entry.parts[1], []).append(entry)
+        self.single = next((e for e in options if len(e.parts) == 1), None)  # the one-token entry
 
 
 class _Lookup(dict):
-    """Token text -> the lexicon entries starting with it, longest first (None for none).
+    """Token text -> the lexicon entries starting with it (None for none).
 
     Any casing of an English term finds it (`Revenue`, `REVENUE`). A Chinese segmenter
     word not in the lexicon counts as the terms it holds: 成本上升 as 成本 and 上升,
     管理费用 as 费用. Answers are cached, so a text's tokens are looked up at C speed.
     """
 
-    def __init__(self, index: dict[str, list[_Entry]], inner: dict[str, tuple]) -> None:
+    def __init__(self, index: dict[str, _Start], inner: dict[str, tuple]) -> None:
         super().__init__(index)
         self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
+        self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
+        self._sizes = sorted({len(term) for term in inner})
 
-    def __missing__(self, text: str) -> list[_Entry] | None:
+    def __missing__(self, text: str) -> _Start | None:
         found = None
         lower = text.lower()
         if lower != text:
             found = self[lower]
         elif len(text) > 2 and text[0] >= "\u3400":
             rest, categories = text, ()
-            for term, cats in self._inner:
+            for term, cats in self._held(text):
                 if term in rest:
                     rest = rest.replace(term, "\0")
                     categories += cats
             if categories:
-                found = [_entry((text,), categories)]
+                found = _Start([_Entry((text,), categories)])
         if len(self) < 500_000:
             self[text] = found
         return found
+
+    def _held(self, text: str) -> list[tuple[str, tuple]]:
+        """The inner terms in `text`, longest first: a word is short, so looking its pieces
+        up beats scanning the text for every term."""
+        pieces = {text[i : i + k] for k in self._sizes for i in range(len(text) - k + 1)}
+        return [self._inner[n] for n in sorted(self._rank[p] for p in pieces if p in self._rank)]
+
+
+_Found = tuple[int, int, _Entry]
+"""A term found in a text: its first token, the token after it, its entry."""
+_Pattern = tuple[tuple[int, _Entry], ...]
+"""The terms found in a sentence, each with its token counted from the first term's."""
 
 
 class LexiconScorer:
@@ -170,50 +203,34 @@ class LexiconScorer:
         lookup = self._lookup
         texts = list(map(itemgetter(0), tokens))
         starts = list(compress(count(), map(lookup.__getitem__, texts)))
-        scores = []
-        for n, (a, b) in enumerate(bounds):
-            lo, hi = bisect_left(starts, a), bisect_left(starts, b)
-            hits = _match(starts[lo:hi], lookup, texts, b) if lo < hi else None
-            if hits:
-                scores.append(self._judge(hits, texts, a, b, tokens, n in guided))
-            else:
-                scores.append(_FORWARD if n in guided else _PLAIN)
+        bounds = list(bounds)
+        scores = [_PLAIN] * len(bounds)
+        for n in guided:
+            scores[n] = _FORWARD
+        # each sentence's share of `starts`, found at C speed too
+        los = list(map(bisect_left, repeat(starts), map(itemgetter(0), bounds)))
+        his = list(map(bisect_left, repeat(starts), map(itemgetter(1), bounds)))
+        for n in compress(count(), map(lt, los, his)):
+            found = _match(starts[los[n] : his[n]], lookup, texts, bounds[n][1])
+            if found:
+                scores[n] = self._judge(found, texts, tokens, n in guided)
         return scores
 
     @property
     def _lookup(self) -> _Lookup:
         return _index(self.tokenizer)
 
-    def _judge(
-        self, hits: list[_Hit], texts: list[str], a: int, b: int, tokens: Sequence[Token], guided: bool
-    ) -> Score:
-        """The score of the sentence of tokens a to b from the cues found in it."""
-        by_kind: dict[str, list[_Hit]] = {}
-        for h in hits:
-            by_kind.setdefault(h[2], []).append(h)
-        # Most sentences hold no tone word, or no hedge: their part of the score is zero.
-        raw = 0.0 if by_kind.keys().isdisjoint(_TONED) else _tone(hits, by_kind, texts, a, b)
-        hedge = 0.0 if by_kind.keys().isdisjoint(_MODALS) else _hedge(hits, by_kind, texts)
-        forward = guided or CueKind.FORWARD in by_kind
-        cues = tuple(_cue(h, tokens) for h in hits if h[2] in _CUE_KINDS)
-        return self._decide(raw, hedge, forward, cues)
-
-    def _decide(self, raw: float, hedge: float, forward: bool, cues: tuple[Cue, ...]) -> Score:
-        """The score of a sentence from its summed tone `raw` and summed hedge weight `hedge`."""
-        sentiment = raw / math.sqrt(raw * raw + 1)
-        hedging = 1 - 0.5**hedge
-        tone = Tone.NEUTRAL
-        if sentiment >= self.tone_threshold:
-            tone = Tone.POSITIVE
-        elif sentiment <= -self.tone_threshold:
-            tone = Tone.NEGATIVE
-        return Score(
-            round(sentiment, 4), tone, round(hedging, 4), hedging >= self.hedge_threshold, forward, cues
+    def _judge(self, found: list[_Found], texts: list[str], tokens: Sequence[Token], guided: bool) -> Score:
+        """The score of a sentence from the terms found in it."""
+        # What the terms say depends only on where they stand from one another and on the
+        # clause breaks between them, so it is worked out once per such pattern.
+        pattern, cuts = _pattern(found, texts)
+        sentiment, tone, hedging, hedged, forward = _verdict(
+            pattern, cuts, self.tone_threshold, self.hedge_threshold
         )
+        return Score(sentiment, tone, hedging, hedged, guided or forward, _cues(found, tokens))
 
 
-_CUE_KINDS = {k.value for k in CueKind}
-_MODALS = (CueKind.HEDGE, CueKind.WEAK_MODAL, CueKind.STRONG_MODAL)
 _PLAIN = Score(0.0, Tone.NEUTRAL, 0.0, False, False)
 _FORWARD = Score(0.0, Tone.NEUTRAL, 0.0, False, True)
 
@@ -231,15 +248,8 @@ def _index(tokenizer: Tokenizer) -> _Lookup:
             within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
             within += [t for t in sorted(inner, key=len, reverse=True) if t in term and t != term][:1]
             categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
-        index.setdefault(parts[0], []).append(_entry(parts, categories))
-    for options in index.values():
-        options.sort(key=lambda e: -len(e.parts))
-    return _Lookup(index, inner)
-
-
-def _entry(parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> _Entry:
-    # A mask (`could you`) only keeps its tokens from matching anything else.
-    return _Entry(parts, tuple(c for c in categories if c[0] != _MASK))
+        index.setdefault(parts[0], []).append(_Entry(parts, categories))
+    return _Lookup({first: _Start(options) for first, options in index.items()}, inner)
 
 
 def _tone_or_hedge(categories: tuple[tuple[str, float], ...]) -> bool:
@@ -251,126 +261,188 @@ def _inner(categories: tuple[tuple[str, float], ...]) -> bool:
     return any(kind in _INNER_KINDS for kind, _ in categories)
 
 
-def _match(starts: list[int], lookup: _Lookup, texts: list[str], end: int) -> list[_Hit]:
-    """The cues starting at `starts`, longest entry first, a token in one cue at most."""
-    hits: list[_Hit] = []
+def _match(starts: list[int], lookup: _Lookup, texts: list[str], end: int) -> list[_Found]:
+    """The terms with cues starting at `starts`, longest first, a token in one term at most."""
+    found: list[_Found] = []
     covered = -1
     for i in starts:
         if i < covered:
             continue
-        options = lookup[texts[i]]
-        window = None
-        for parts, cues in options:
-            k = len(parts)
-            if k > 1:
-                # entries are longest first: lower-case the longest window once, compare prefixes
-                window = window or tuple(map(str.lower, texts[i : min(end, i + len(options[0].parts))]))
-                if window[:k] != parts:
-                    continue
-            covered = i + k
-            hits += [(i, covered, kind, weight) for kind, weight in cues]
-            break
-    return hits
+        start = lookup[texts[i]]
+        entry = start.single
+        if start.longer and i + 1 < end and texts[i + 1].lower() in start.longer:
+            entry = _longest(start.longer, texts, i, end) or entry
+        if entry is not None:
+            covered = i + len(entry.parts)
+            if entry.cues:
+                found.append((i, covered, entry))
+    return found
 
 
-def _tone(hits: list[_Hit], by_kind: dict[str, list[_Hit]], texts: list[str], a: int, b: int) -> float:
+def _longest(longer: dict[str, list[_Entry]], texts: list[str], i: int, end: int) -> _Entry | None:
+    """The longest entry of two tokens or more at token i, if one is there."""
+    for entry in longer[texts[i + 1].lower()]:
+        k = len(entry.parts)
+        if i + k <= end and tuple(map(str.lower, texts[i : i + k])) == entry.parts:
+            return entry
+    return None
+
+
+def _pattern(found: list[_Found], texts: list[str]) -> tuple[_Pattern, tuple[int, ...]]:
+    """The terms found in a sentence as `_verdict` takes them, and the clause breaks between
+    them counted the same way. Only which terms a break parts matters, so the breaks between
+    two terms all go on the token after the earlier one (and on the later one's own token,
+    if it is a break): sentences that differ in no other way share a verdict."""
+    first = prev = found[0][0]
+    pattern, cuts = [], []
+    for i, _, entry in found:
+        if i > prev:
+            if not _BREAKS.isdisjoint(texts[prev + 1 : i]):
+                cuts.append(prev + 1 - first)
+            if texts[i] in _BREAKS:
+                cuts.append(i - first)
+            prev = i
+        pattern.append((i - first, entry))
+    return tuple(pattern), tuple(cuts)
+
+
+_Hit = tuple[int, str, float]
+"""One cue of a pattern: (its token, counted from the first term's; kind; weight)."""
+
+
+@lru_cache(maxsize=1 << 16)  # bounded: a long batch meets ever new patterns
+def _verdict(
+    pattern: _Pattern, cuts: tuple[int, ...], tone_threshold: float, hedge_threshold: float
+) -> tuple[float, Tone, float, bool, bool]:
+    """A sentence's sentiment, tone, hedging, hedged and whether its words look forward,
+    from the terms found in it and its clause breaks (`cuts`, counted as in `pattern`)."""
+    hits = [(i, kind, weight) for i, entry in pattern for kind, weight in entry.cues]
+    kinds = {kind for _, kind, _ in hits}
+    # Most sentences hold no tone word, or no hedge: their part of the score is zero.
+    raw = 0.0 if kinds.isdisjoint(_TONED) else _tone(hits, cuts)
+    hedge = 0.0 if kinds.isdisjoint(_MODALS) else _hedge(hits, cuts)
+    sentiment = raw / math.sqrt(raw * raw + 1)
+    hedging = 1 - 0.5**hedge
+    tone = Tone.NEUTRAL
+    if sentiment >= tone_threshold:
+        tone = Tone.POSITIVE
+    elif sentiment <= -tone_threshold:
+        tone = Tone.NEGATIVE
+    return round(sentiment, 4), tone, round(hedging, 4), hedging >= hedge_threshold, CueKind.FORWARD in kinds
+
+
+def _tone(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     """The summed tone of a sentence's cues, after direction, modifiers, negation and contrast."""
+    by_kind: dict[str, list[_Hit]] = {}
+    for h in hits:
+        by_kind.setdefault(h[1], []).append(h)
     values = [0.0] * len(hits)
-    polar = [n for n, h in enumerate(hits) if h[2] in _POLAR]
+    polar = [n for n, h in enumerate(hits) if h[1] in _POLAR]
     for n in polar:
-        values[n] = hits[n][3] if hits[n][2] == CueKind.POSITIVE else -hits[n][3]
-    subjects = [h for h in hits if h[2] in _SUBJECTS] + [hits[n] for n in polar]
-    for n, (first, _, kind, weight) in enumerate(hits):
-        if kind not in _DIRECTIONS:
-            continue
-        # A word that is both a direction and a tone word (slipped, 萎缩) is not its
-        # own subject; with no other subject its tone word speaks alone.
-        own = any(hits[p][0] == first for p in polar)
-        subject = _subject(first, [s for s in subjects if s[0] != first or s[2] in _SUBJECTS], texts)
-        sign = 1 if kind == CueKind.INCREASE else -1
-        if subject is None:
-            values[n] = 0.0 if own else sign * weight * UNATTACHED_DIRECTION
-        else:
-            # A tone word outranks the glossary: 每股亏损 is an eps alias but a loss.
-            tone = [hits[p] for p in polar if hits[p][0] == subject[0]]
-            of = tone[0][2] if tone else subject[2]
-            good = _SUBJECTS.get(of) or (1 if of == CueKind.POSITIVE else -1)
-            values[n] = sign * good * weight
-            # 亏损收窄: the change is the news, not the word 亏损 (nor slipped's own tone)
-            for p in polar:
-                if hits[p][0] in (subject[0], first):
-                    values[p] = 0.0
-    contrasts = by_kind.get(CueKind.CONTRAST, ())
-    cuts = _cuts(texts, a, b) if contrasts else []
+        values[n] = hits[n][2] if hits[n][1] == CueKind.POSITIVE else -hits[n][2]
+    if CueKind.INCREASE in by_kind or CueKind.DECREASE in by_kind:
+        _directions(hits, polar, values, cuts)
+    negators = by_kind.get(CueKind.NEGATOR)
+    intensifiers = by_kind.get(CueKind.INTENSIFIER)
+    diminishers = by_kind.get(CueKind.DIMINISHER)
+    contrasts = by_kind.get(CueKind.CONTRAST)
     raw = 0.0
     for h, value in zip(hits, values, strict=True):
         if not value:
             continue
         # "不会出现这种情况" and "the outage did not affect us": a negator before the
         # cue, or after it as the verb its clause denies
-        after = DENIAL_WINDOW if h[2] in _POLAR else 0
-        if _near(by_kind.get(CueKind.NEGATOR), h, NEGATION_WINDOW, after, texts):
+        after = DENIAL_WINDOW if h[1] in _POLAR else 0
+        if negators and _near(negators, h, NEGATION_WINDOW, after, cuts):
             # "no material impact": the intensifier belongs to the denial, not the impact
             value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
-        elif modifier := _near(
-            by_kind.get(CueKind.INTENSIFIER), h, MODIFIER_WINDOW, MODIFIER_WINDOW, texts
-        ) or _near(by_kind.get(CueKind.DIMINISHER), h, MODIFIER_WINDOW, MODIFIER_WINDOW, texts):
-            value *= (INTENSIFY if modifier[2] == CueKind.INTENSIFIER else DIMINISH) ** modifier[3]
+        elif (intensifiers or diminishers) and (
+            modifier := _near(intensifiers, h, MODIFIER_WINDOW, MODIFIER_WINDOW, cuts)
+            or _near(diminishers, h, MODIFIER_WINDOW, MODIFIER_WINDOW, cuts)
+        ):
+            value *= (INTENSIFY if modifier[1] == CueKind.INTENSIFIER else DIMINISH) ** modifier[2]
         raw += value * _contrast_weight(h, contrasts, cuts) if contrasts else value
     return raw
 
 
-def _hedge(hits: list[_Hit], by_kind: dict[str, list[_Hit]], texts: list[str]) -> float:
+def _directions(hits: list[_Hit], polar: list[int], values: list[float], cuts: tuple[int, ...]) -> None:
+    """Set the value of each direction word (rose, 下降) by whether growth of what it
+    changes is good news."""
+    subjects = [h for h in hits if h[1] in _SUBJECTS] + [hits[p] for p in polar]
+    for n, (first, kind, weight) in enumerate(hits):
+        if kind not in _DIRECTIONS:
+            continue
+        subject = _subject(first, subjects, cuts)
+        sign = 1 if kind == CueKind.INCREASE else -1
+        if subject is None:
+            # with no subject, a tone word of its own (slipped, 萎缩) speaks alone
+            own = any(hits[p][0] == first for p in polar)
+            values[n] = 0.0 if own else sign * weight * UNATTACHED_DIRECTION
+        else:
+            # A tone word outranks the glossary: 每股亏损 is an eps alias but a loss.
+            tone = [hits[p] for p in polar if hits[p][0] == subject[0]]
+            of = tone[0][1] if tone else subject[1]
+            good = _SUBJECTS.get(of) or (1 if of == CueKind.POSITIVE else -1)
+            values[n] = sign * good * weight
+            # 亏损收窄: the change is the news, not the word 亏损 (nor slipped's own tone)
+            for p in polar:
+                if hits[p][0] in (subject[0], first):
+                    values[p] = 0.0
+
+
+def _subject(first: int, subjects: list[_Hit], cuts: tuple[int, ...]) -> _Hit | None:
+    """What a direction word at token `first` changes: the nearest subject before it in its
+    clause (or in its own word, 成本上升), else the nearest after it. A word that is both a
+    direction and a tone word (slipped, 萎缩) is not its own subject."""
+    before = after = None
+    for s in subjects:
+        at = s[0]
+        if (at == first and s[1] in _POLAR) or not _same_clause(cuts, at, first):
+            continue
+        if at <= first:
+            if before is None or at > before[0]:
+                before = s
+        elif after is None or at < after[0]:
+            after = s
+    return after if before is None else before
+
+
+def _hedge(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     """The summed weight of a sentence's hedges and weak modals, less what certainty offsets."""
     hedge = firm = certainty = 0.0
-    negators = by_kind.get(CueKind.NEGATOR)
+    negators = [h for h in hits if h[1] == CueKind.NEGATOR]
     for h in hits:
-        kind, weight = h[2], h[3]
-        if kind in (CueKind.HEDGE, CueKind.WEAK_MODAL) and not _near(negators, h, 1, 0, texts):
+        kind, weight = h[1], h[2]
+        if kind in (CueKind.HEDGE, CueKind.WEAK_MODAL) and not (negators and _near(negators, h, 1, 0, cuts)):
             hedge += weight
             if kind is CueKind.HEDGE and weight >= 1:
                 firm += weight
-        elif kind == CueKind.STRONG_MODAL and not _near(negators, h, 2, 0, texts):
+        elif kind == CueKind.STRONG_MODAL and not (negators and _near(negators, h, 2, 0, cuts)):
             certainty += weight
     # Certainty offsets modals and soft hedges (`we will definitely`), not a named
     # uncertainty (`确保它会有波动` still says it will fluctuate).
     return max(firm, hedge - CERTAINTY_OFFSET * certainty)
 
 
-def _near(candidates: list[_Hit] | None, h: _Hit, before: int, after: int, texts: list[str]) -> _Hit | None:
+def _near(
+    candidates: list[_Hit] | None, h: _Hit, before: int, after: int, cuts: tuple[int, ...]
+) -> _Hit | None:
     """The first of `candidates` at most `before` tokens before `h` or `after` tokens after it,
     in its clause (a modifier may sit inside the cue's own segmenter word: 大幅增长)."""
     for m in candidates or ():
-        if (0 <= h[0] - m[0] <= before or 0 < m[0] - h[0] <= after) and _same_clause(texts, m[0], h[0]):
+        if (0 <= h[0] - m[0] <= before or 0 < m[0] - h[0] <= after) and _same_clause(cuts, m[0], h[0]):
             return m
     return None
 
 
-def _same_clause(texts: list[str], i: int, j: int) -> bool:
-    """Whether no clause break (a comma, a dash ...) follows token i up to token j, or j up to i."""
-    return _BREAKS.isdisjoint(texts[min(i, j) + 1 : max(i, j) + 1])
+def _same_clause(cuts: tuple[int, ...], i: int, j: int) -> bool:
+    return not cuts or bisect_right(cuts, i) == bisect_right(cuts, j)
 
 
-def _cuts(texts: list[str], a: int, b: int) -> list[int]:
-    """The clause breaks of the sentence of tokens a to b."""
-    return list(compress(range(a, b), map(_BREAKS.__contains__, texts[a:b])))
-
-
-def _subject(first: int, subjects: list[_Hit], texts: list[str]) -> _Hit | None:
-    """What a direction word at token `first` changes: the nearest subject before it in its
-    clause (or in its own word, 成本上升), else the nearest after it."""
-    same = [s for s in subjects if _same_clause(texts, s[0], first)]
-    before = [s for s in same if s[0] <= first]
-    if before:
-        return max(before, key=itemgetter(0))
-    after = [s for s in same if s[0] > first]
-    return min(after, key=itemgetter(0)) if after else None
-
-
-def _contrast_weight(h: _Hit, contrasts: Iterable[_Hit], cuts: list[int]) -> float:
+def _contrast_weight(h: _Hit, contrasts: Iterable[_Hit], cuts: tuple[int, ...]) -> float:
     weight = 1.0
     for c in contrasts:
-        if c[3] > 0:  # 但, but: the clause after it is what the speaker means
+        if c[2] > 0:  # 但, but: the clause after it is what the speaker means
             weight *= AFTER_CONTRAST if h[0] > c[0] else BEFORE_CONTRAST
         else:  # 虽然, although: its own clause is the lesser one
             k = bisect_right(cuts, c[0])
@@ -382,16 +454,22 @@ def _contrast_weight(h: _Hit, contrasts: Iterable[_Hit], cuts: list[int]) -> flo
     return weight
 
 
-def _cue(h: _Hit, tokens: Sequence[Token]) -> Cue:
-    first, last, kind = h[0], h[1], h[2]
-    if last == first + 1:
-        tok = tokens[first]
-        return Cue(tok.text, kind, tok.start, tok.end)
-    parts = tokens[first:last]
-    text = parts[0].text
-    for prev, tok in pairwise(parts):
-        text += (" " if prev.end < tok.start else "") + tok.text
-    return Cue(text, kind, parts[0].start, parts[-1].end)
+def _cues(found: list[_Found], tokens: Sequence[Token]) -> tuple[Cue, ...]:
+    """The cues a sentence reports, from the terms found in it."""
+    cues = []
+    for first, last, entry in found:
+        if not entry.shown:
+            continue
+        if last == first + 1:
+            text, start, end = tokens[first][:3]
+        else:
+            parts = tokens[first:last]
+            text, start, end = parts[0].text, parts[0].start, parts[-1].end
+            for prev, tok in pairwise(parts):
+                text += (" " if prev.end < tok.start else "") + tok.text
+        for kind in entry.shown:
+            cues.append(Cue(text, kind, start, end))
+    return tuple(cues)
 
 
 def _lexicon() -> dict[str, tuple[tuple[str, float], ...]]:

@@ -22,7 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from callnlp import schema
+from callnlp import fts, schema
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
 from callnlp.record import CallAnalysis
 from callnlp.resources import lines
@@ -125,10 +125,7 @@ class EventStore:
                 rows = [{"call_id": cid, "sentence": n, "vector": v.tobytes()} for n, v in enumerate(vectors)]
                 _insert_many(conn, t.embeddings, rows)
             if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql(
-                    "INSERT INTO sentence_fts (terms, call_id, sentence) VALUES (?, ?, ?)",
-                    [(s.terms, cid, s.index) for s in analysis.sentences],
-                )
+                conn.exec_driver_sql(fts.INSERT, _fts_rows(analysis))
         return True
 
     def known(self, ids: Iterable[str]) -> set[str]:
@@ -311,6 +308,8 @@ class EventStore:
         for n, attempt in enumerate(attempts):
             every = not any_phrase and n == 0
             sql, params = self._match_sql(attempt, every, filters)
+            if sql is None:
+                return []  # the filters leave no call (a date range outside the store)
             with self._engine.connect() as conn:
                 rows = conn.execute(text(sql), {**params, "limit": limit}).fetchall()
             if rows:
@@ -319,7 +318,7 @@ class EventStore:
 
     def _match_sql(
         self, phrases: list[tuple[str, ...]], every: bool, filters: dict[str, str | None]
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str | None, dict[str, Any]]:
         if self._engine.dialect.name == "postgresql":
             # rank normalization 2 divides by the sentence's length: as with BM25, a short
             # sentence about the topic ranks above a long one that mentions it in passing
@@ -335,18 +334,13 @@ class EventStore:
                 "s.tsv @@ q.q",
             )
             return f"{sql} ORDER BY score DESC LIMIT :limit", {**params, **more}
-        # FTS5: every word quoted (a quote inside doubled), so no text is read as an operator
-        if every:
-            query = " ".join('"' + w.replace('"', '""') + '"' for w in phrases[0])
-        else:
-            query = " OR ".join('"' + " ".join(p).replace('"', '""') + '"' for p in phrases)
-        sql, params = self._filtered(
-            'SELECT s.call_id, s."index", -bm25(sentence_fts) AS score FROM sentence_fts f '
-            'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence',
-            filters,
-            "sentence_fts MATCH :q",
-        )
-        return f"{sql} ORDER BY bm25(sentence_fts) LIMIT :limit", {**params, "q": query}
+        # FTS5 alone, filters included (see callnlp.fts): no join before the LIMIT
+        dates = (None, None)
+        if (filters.get("since") is None) != (filters.get("until") is None):
+            with self._engine.connect() as conn:
+                dates = tuple(conn.exec_driver_sql("SELECT min(date), max(date) FROM calls").first())
+        query = fts.match(phrases, every, filters, dates)
+        return (fts.SEARCH, {"q": query, "ranked": fts.RANKED - 1}) if query else (None, {})
 
     @staticmethod
     def _filtered(select: str, filters: dict[str, str | None], condition: str = "1 = 1") -> tuple[str, dict]:
@@ -451,6 +445,15 @@ class EventStore:
                     )
         except OperationalError as exc:
             raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
+
+
+def _fts_rows(a: CallAnalysis) -> list[tuple[str, str, str, int]]:
+    roles = {t.index: t.role.value for t in a.turns}
+    company, day = a.call.company, a.call.date
+    return [
+        (s.terms, fts.tags(s.lang, s.section.value, roles.get(s.turn), company, day), a.call.id, s.index)
+        for s in a.sentences
+    ]
 
 
 @cache
