@@ -284,31 +284,27 @@ def call_row(a: CallAnalysis) -> dict[str, Any]:
     }
 
 
-def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(table, rows) of every other part of a record."""
+def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]] | list[tuple]]]:
+    """(table, rows) of every other part of a record: dicts by column name, or for the
+    big tables tuples in column order (a call has thousands of those rows)."""
     cid = a.call.id
     sentences, cues = [], []
     for s in a.sentences:
-        row = _plain(s)
-        del row["cues"]
-        sentences.append({**row, "call_id": cid})
-        cues += [
-            {
-                "call_id": cid,
-                "sentence": s.index,
-                "position": n,
-                "text": c.text,
-                "kind": c.kind.value,
-                "start": c.start,
-                "end": c.end,
-            }
-            for n, c in enumerate(s.cues)
-        ]
+        sentences.append(
+            (cid, s.index, s.turn, s.line, s.start, s.end, s.text, _text(s.lang), s.sentiment, _text(s.tone),
+             s.hedging, s.hedged, s.forward_looking, s.section.value, s.tokens, s.terms)
+        )  # fmt: skip
+        cues += [(cid, s.index, n, c.text, c.kind.value, c.start, c.end) for n, c in enumerate(s.cues)]
+    figures = [
+        (cid, n, f.metric, f.value, f.low, f.high, _text(f.unit), f.kind.value, f.relation.value, f.period,
+         _text(f.qualifier), f.text, f.line, f.start, f.end, f.turn, f.sentence)
+        for n, f in enumerate(a.figures)
+    ]  # fmt: skip
     return [
         ("turns", [{**_plain(t), "call_id": cid} for t in a.turns]),
         ("sentences", sentences),
         ("cues", cues),
-        ("figures", [{**_plain(f), "call_id": cid, "index": n} for n, f in enumerate(a.figures)]),
+        ("figures", figures),
         (
             "qa_pairs",
             [
@@ -325,6 +321,10 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]]]]:
             ],
         ),
     ]
+
+
+def _text(value: Enum | None) -> str | None:
+    return None if value is None else value.value
 
 
 def _plain(obj: Any) -> dict[str, Any]:

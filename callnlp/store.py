@@ -125,7 +125,9 @@ class EventStore:
                 rows = [{"call_id": cid, "sentence": n, "vector": v.tobytes()} for n, v in enumerate(vectors)]
                 _insert_many(conn, t.embeddings, rows)
             if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql(fts.INSERT, _fts_rows(analysis))
+                cursor = conn.connection.cursor()
+                cursor.executemany(fts.INSERT, _fts_rows(analysis))
+                cursor.close()
         return True
 
     def known(self, ids: Iterable[str]) -> set[str]:
@@ -508,14 +510,19 @@ def _engine(url: str):
     return engine
 
 
-def _insert_many(conn, table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows through the driver's executemany: a call has thousands of rows, and
-    SQLAlchemy's per-row parameter processing cost more than the database's own work."""
+def _insert_many(conn, table, rows: list[dict[str, Any]] | list[tuple]) -> None:
+    """Insert rows (dicts, or tuples in column order) through the driver's executemany: a
+    call has thousands of rows, and SQLAlchemy's per-row parameter processing cost more
+    than the database's own work."""
     names = [c.name for c in table.columns]
     quote = conn.dialect.identifier_preparer.quote
     marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(names))
     sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ({marks})"
-    conn.exec_driver_sql(sql, list(map(itemgetter(*names), rows)))
+    cursor = conn.connection.cursor()  # the driver's own: no per-statement SQLAlchemy work
+    try:
+        cursor.executemany(sql, rows if isinstance(rows[0], tuple) else list(map(itemgetter(*names), rows)))
+    finally:
+        cursor.close()
 
 
 def _insert_ignore(conn, table):
