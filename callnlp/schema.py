@@ -60,13 +60,12 @@ def _add_search(conn) -> None:
             f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', terms
         )
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(
-                fts.INSERT,
-                [
-                    (words, fts.tags(*row[3:]), cid, index)
-                    for (words, cid, index), row in zip(terms, rows, strict=True)
-                ],
+            cursor = conn.connection.cursor()
+            fts.insert(
+                cursor,
+                [(words, *row[3:], cid, index) for (words, cid, index), row in zip(terms, rows, strict=True)],
             )
+            cursor.close()
 
 
 MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _add_search}
@@ -82,7 +81,7 @@ def search_ddl(dialect: str) -> list[str]:
             "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(terms, ''))) STORED",
             "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
         ]
-    return [fts.DDL]
+    return list(fts.DDL)
 
 
 """version -> the SQL statements that bring a store from version-1 to it (both dialects)."""

@@ -12,6 +12,7 @@ by reciprocal rank.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -132,8 +133,10 @@ def search(
     if expanded:
         # BM25 scores of different languages do not compare (Chinese sentences hold fewer,
         # longer words): rank each language on its own and interleave them by rank.
-        groups = [[p for p in phrases if _is_zh(p) == zh] for zh in (False, True)]
-        ranked = _fuse(*(store.match(g, filters, depth, True) for g in groups if g))
+        groups = [g for g in ([p for p in phrases if _is_zh(p) == zh] for zh in (False, True)) if g]
+        # each language on its own connection: the database works while the other waits
+        with ThreadPoolExecutor(len(groups)) as pool:
+            ranked = _fuse(*pool.map(lambda g: store.match(g, filters, depth, True), groups))
     else:
         ranked = store.match(phrases, filters, depth, False)
     semantic = False
@@ -149,11 +152,12 @@ def search(
         vectors = store.nearest(embedder.encode([query])[0], filters, depth)
         ranked = _fuse(ranked, vectors)
         semantic = True
+    ranked = ranked[:limit]
     rows = store.hit_rows([(cid, index) for cid, index, _ in ranked])
     pattern = _highlighter(phrases)
     hits = tuple(
         Hit(**rows[cid, index], score=round(score, 6), highlights=_spans(pattern, rows[cid, index]["text"]))
-        for cid, index, score in ranked[:limit]
+        for cid, index, score in ranked
         if (cid, index) in rows
     )
     return SearchResult(query, tuple(" ".join(p) for p in phrases), hits, semantic, tuple(notes))

@@ -112,7 +112,8 @@ class EventStore:
                     key = table.c.id if table.name == "calls" else table.c.call_id
                     conn.execute(table.delete().where(key == cid))
                 if conn.dialect.name == "sqlite":
-                    conn.exec_driver_sql("DELETE FROM sentence_fts WHERE call_id = ?", (cid,))
+                    for statement in fts.DELETE:
+                        conn.exec_driver_sql(statement, (cid,))
             inserted = conn.execute(
                 _insert_ignore(conn, t.calls).returning(t.calls.c.id), schema.call_row(analysis)
             )
@@ -126,7 +127,7 @@ class EventStore:
                 _insert_many(conn, t.embeddings, rows)
             if conn.dialect.name == "sqlite":
                 cursor = conn.connection.cursor()
-                cursor.executemany(fts.INSERT, _fts_rows(analysis))
+                fts.insert(cursor, _fts_rows(analysis))
                 cursor.close()
         return True
 
@@ -342,7 +343,9 @@ class EventStore:
             with self._engine.connect() as conn:
                 dates = tuple(conn.exec_driver_sql("SELECT min(date), max(date) FROM calls").first())
         query = fts.match(phrases, every, filters, dates)
-        return (fts.SEARCH, {"q": query, "ranked": fts.RANKED - 1}) if query else (None, {})
+        broad = {key: filters[key] for key in fts.BROAD if filters.get(key)}
+        params = {"q": query, "ranked": fts.RANKED - 1, **broad}
+        return (fts.search_sql(broad), params) if query else (None, {})
 
     @staticmethod
     def _filtered(select: str, filters: dict[str, str | None], condition: str = "1 = 1") -> tuple[str, dict]:
@@ -391,23 +394,22 @@ class EventStore:
 
     def hit_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
         """What a search hit shows, for (call id, sentence) keys."""
-        from sqlalchemy import bindparam, text
+        from sqlalchemy import text
 
-        by_call: dict[str, list[int]] = {}
-        for cid, index in keys:
-            by_call.setdefault(cid, []).append(index)
+        if not keys:
+            return {}
+        # one query for all hits: the 20 hits of a search often come from 20 calls
+        wanted = " OR ".join(f'(s.call_id = :c{n} AND s."index" = :i{n})' for n in range(len(keys)))
+        params = {f"{k}{n}": v for n, (cid, index) in enumerate(keys) for k, v in (("c", cid), ("i", index))}
         sql = text(
             'SELECT s.call_id, c.company, c.date, c.period, c.source, s."index" AS sentence, s.line, s.text, '
             "t.speaker, t.role, s.section, s.lang FROM sentences s JOIN calls c ON c.id = s.call_id "
-            'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn '
-            'WHERE s.call_id = :cid AND s."index" IN :indexes'
-        ).bindparams(bindparam("indexes", expanding=True))
-        out = {}
+            f'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn WHERE {wanted}'
+        )
         with self._engine.connect() as conn:
-            for cid, indexes in by_call.items():
-                for row in conn.execute(sql, {"cid": cid, "indexes": indexes}).mappings():
-                    out[cid, row["sentence"]] = dict(row)
-        return out
+            return {
+                (row["call_id"], row["sentence"]): dict(row) for row in conn.execute(sql, params).mappings()
+            }
 
     # --- plumbing
 
@@ -449,11 +451,20 @@ class EventStore:
             raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
 
 
-def _fts_rows(a: CallAnalysis) -> list[tuple[str, str, str, int]]:
+def _fts_rows(a: CallAnalysis) -> list[tuple]:
     roles = {t.index: t.role.value for t in a.turns}
     company, day = a.call.company, a.call.date
     return [
-        (s.terms, fts.tags(s.lang, s.section.value, roles.get(s.turn), company, day), a.call.id, s.index)
+        (
+            s.terms,
+            s.lang and s.lang.value,
+            s.section.value,
+            roles.get(s.turn),
+            company,
+            day,
+            a.call.id,
+            s.index,
+        )
         for s in a.sentences
     ]
 

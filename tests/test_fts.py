@@ -9,6 +9,7 @@ from callnlp.fts import _date_words, match, tags
     ("since", "until", "words"),
     [
         ("2025-03-01", "2025-04-30", ["m202503", "m202504"]),
+        ("2024-12-01", "2026-01-31", ["m202412", "y2025", "m202601"]),
         ("2025-03-30", "2025-05-01", ["d20250330", "d20250331", "m202504", "d20250501"]),
         ("2024-02-28", "2024-03-01", ["d20240228", "d20240229", "d20240301"]),  # a leap year
         ("2025-05-02", "2025-05-01", []),
@@ -20,14 +21,10 @@ def test_fts_date_ranges_become_words(since: str, until: str, words: list[str]) 
 
 
 def test_fts_tags_and_match() -> None:
-    assert tags("zh", "qa", "analyst", "CoreWeave", "2025-05-14").split()[:3] == [
-        "langzh",
-        "secqa",
-        "roleanalyst",
-    ]
-    assert tags("en", "other", None, "coreweave ", None) == tags("en", "other", None, "CoreWeave", None)
-    q = match([("资本支出",), ("capital", "expenditure")], False, {"section": "qa"}, (None, None))
-    assert q == 'terms : ("资本支出" OR "capital expenditure") AND tags : secqa'
+    assert tags("CoreWeave", "2025-05-14").split()[1:] == ["y2025", "m202505", "d20250514"]
+    assert tags("coreweave ", None) == tags("CoreWeave", None)
+    q = match([("资本支出",), ("capital", "expenditure")], False, {"company": "CoreWeave"}, (None, None))
+    assert q == f'terms : ("资本支出" OR "capital expenditure") AND tags : {tags("CoreWeave", None)}'
     assert match([('a"b',)], True, {}, (None, None)) == 'terms : ("a""b")'
     assert match([("x",)], True, {"since": "2030-01-01"}, ("2025-01-01", "2026-01-01")) is None
 

@@ -82,6 +82,7 @@ def test_store_migrates_a_version_1_store(tmp_path, records) -> None:
             s.add(r)
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE sentence_fts")
+        db.execute("DROP TABLE sentence_meta")
         db.execute("ALTER TABLE sentences DROP COLUMN terms")
         db.execute("UPDATE callnlp_meta SET value = '1' WHERE key = 'schema_version'")
     with EventStore(path) as s:
