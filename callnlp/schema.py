@@ -300,7 +300,25 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]] | list[t
         for n, f in enumerate(a.figures)
     ]  # fmt: skip
     return [
-        ("turns", [{**_plain(t), "call_id": cid} for t in a.turns]),
+        (
+            "turns",
+            [
+                (
+                    cid,
+                    t.index,
+                    t.speaker,
+                    t.role.value,
+                    t.title,
+                    t.firm,
+                    t.section.value,
+                    t.translates,
+                    t.line,
+                    t.start,
+                    t.end,
+                )
+                for t in a.turns
+            ],
+        ),
         ("sentences", sentences),
         ("cues", cues),
         ("figures", figures),
@@ -311,7 +329,24 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]] | list[t
                 for n, q in enumerate(a.qa_pairs)
             ],
         ),
-        ("aggregates", [{**_plain(g), "call_id": cid, "index": n} for n, g in enumerate(a.aggregates)]),
+        (
+            "aggregates",
+            [
+                (
+                    cid,
+                    n,
+                    g.scope.value,
+                    g.key,
+                    g.sentences,
+                    g.tokens,
+                    g.net_tone,
+                    g.hedging_density,
+                    g.hedged_share,
+                    g.forward_share,
+                )
+                for n, g in enumerate(a.aggregates)
+            ],
+        ),
         (
             "signals",
             [
@@ -324,13 +359,6 @@ def child_rows(a: CallAnalysis) -> list[tuple[str, list[dict[str, Any]] | list[t
 
 def _text(value: Enum | None) -> str | None:
     return None if value is None else value.value
-
-
-def _plain(obj: Any) -> dict[str, Any]:
-    """A record dataclass as column values (enums as their text)."""
-    # isinstance, not getattr(v, "value", v): a failed getattr raises inside, and a call
-    # has tens of thousands of values
-    return {k: v.value if isinstance(v, Enum) else v for k, v in vars(obj).items()}
 
 
 def _enum(kind, value):
