@@ -45,24 +45,15 @@ def generate(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def timed(fn, rounds: int = 1) -> float:
-    """The median wall time of `rounds` runs."""
+def timed(fn, rounds: int = 1, clock=time.perf_counter) -> float:
+    """The median time of `rounds` runs: wall time, or with `clock=time.process_time` this
+    process's CPU time (steadier on a shared machine, and fair for in-process work:
+    analysis alone, ingest with 1 worker)."""
     times = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def cpu(fn, rounds: int = 1) -> float:
-    """The median CPU time of this process over `rounds` runs: steadier than wall time on a
-    shared machine, and fair for in-process work (analysis alone, ingest with 1 worker)."""
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -135,8 +126,8 @@ def main() -> None:
         analysis = timed(lambda: [analyze(p) for p in paths], args.rounds)
         one = timed(fresh(1), args.rounds)
         two = timed(fresh(2), args.rounds)
-        analysis_cpu = cpu(lambda: [analyze(p) for p in paths], args.rounds)
-        one_cpu = cpu(fresh(1), args.rounds)
+        analysis_cpu = timed(lambda: [analyze(p) for p in paths], args.rounds, time.process_time)
+        one_cpu = timed(fresh(1), args.rounds, time.process_time)
         print(f"speed: {len(paths)} files, {mb:.2f} MB, {os.cpu_count()} cores")
         print(f"{'':<20}{'seconds':>9}{'MB/s':>8}")
         for name, seconds in (

@@ -179,12 +179,9 @@ def store_size(db: Path) -> tuple[int, int, float]:
 
 def plain_query(query: str) -> str:
     """The query's words, each quoted, for FTS5 (implicit AND)."""
-    from callnlp.tokenize import TokenKind, default_tokenizer
+    from callnlp.tokenize import default_tokenizer, words
 
-    words = [
-        t.text.lower() for t in default_tokenizer()(query) if t.kind is not TokenKind.PUNCT and t.text.strip()
-    ]
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words(default_tokenizer()(query)))
 
 
 def measure(run: Callable[[int], int], rounds: int) -> tuple[list[list[float]], list[int]]:

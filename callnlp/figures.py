@@ -134,6 +134,20 @@ def metric_goods() -> dict[str, str]:
 
 
 @cache
+def metric_aliases() -> dict[str, list[str]]:
+    """Metric -> its aliases (case-folded), from models/metrics.tsv.
+
+    Example:
+        >>> metric_aliases()["capex"][:2]
+        ['资本支出', '资本开支']
+    """
+    out: dict[str, list[str]] = {}
+    for alias, (metric, _) in _metric_rows().items():
+        out.setdefault(metric, []).append(alias)
+    return out
+
+
+@cache
 def _metric_rows() -> dict[str, tuple[str, str]]:
     """Alias (case-folded) -> (metric, good), first row wins, from models/metrics.tsv."""
     out: dict[str, tuple[str, str]] = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import glob
-import hashlib
 import json
 import os
 import time
@@ -27,6 +26,7 @@ from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
 from callnlp.record import CallAnalysis
 from callnlp.store import EventStore
+from callnlp.text import call_id
 
 SIDECAR_KEYS = ("company", "ticker", "date", "period")
 """What a sidecar FILE.json next to a transcript may set."""
@@ -229,7 +229,7 @@ def _new_files(
         except OSError as exc:
             failed.append(Failure(str(path), f"cannot be read ({exc.strerror})"))
             continue
-        ids[path] = hashlib.sha256(data).hexdigest()
+        ids[path] = call_id(data)
         sizes[path] = len(data)
     known = set() if force else store.known(set(ids.values()))
     todo: list[tuple[Path, int]] = []

@@ -20,7 +20,7 @@ from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.signals import call_signals
 from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
-from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer
+from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, words
 from callnlp.transformer import TransformerSentiment
 
 _LATIN_CHAR = re.compile("[A-Za-z]")
@@ -110,7 +110,7 @@ class Analyzer:
             Sentence(
                 s.index, s.turn, s.line, s.start, s.end, s.text, s.lang, sentiment, tone, sc.hedging,
                 sc.hedged, sc.forward_looking, sc.cues, s.section, counted[b] - counted[a],
-                " ".join(t.text.lower() for t in tokens[a:b] if t.kind is not TokenKind.PUNCT),
+                " ".join(words(tokens[a:b])),
             )
             for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
         ]  # fmt: skip

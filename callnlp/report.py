@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from html import escape
 
 from callnlp.figures import format_amount
-from callnlp.record import CallAnalysis, CueKind, Figure, Language, Role, Scope, Section, Sentence, Turn
+from callnlp.record import CallAnalysis, Figure, Language, Role, Scope, Section, Sentence, Turn
+from callnlp.scoring import hedging_density, net_tone
 
 BLOCK = 10  # sentences a segment holds when the call has no speaker turns to cut it by
-_HEDGES = (CueKind.HEDGE, CueKind.WEAK_MODAL)  # what Aggregate.hedging_density counts
 _W, _H, _LEFT, _RIGHT, _TOP, _BOTTOM = 960, 360, 64, 64, 40, 64  # chart geometry, SVG units
 _X_AXIS = (
     f"segments in call order: P prepared-remarks turn · Q question and its answers · "
@@ -51,13 +51,12 @@ class Segment:
     @property
     def tone(self) -> float:
         """Mean sentiment of its sentences, in [-1, 1]."""
-        return sum(s.sentiment or 0.0 for s in self.sentences) / len(self.sentences)
+        return net_tone(self.sentences)
 
     @property
     def hedging(self) -> float:
         """Hedge cues (hedges and weak modals) per 100 tokens, as `Aggregate.hedging_density`."""
-        cues = sum(c.kind in _HEDGES for s in self.sentences for c in s.cues)
-        return 100 * cues / max(1, sum(s.tokens for s in self.sentences))
+        return hedging_density(self.sentences)
 
     @property
     def lines(self) -> str:

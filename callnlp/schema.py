@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from callnlp import fts
@@ -40,7 +41,7 @@ SCHEMA_VERSION = 2
 
 def _add_search(conn) -> None:
     """Version 2: the full-text index. Old rows get their terms by tokenizing their text."""
-    from callnlp.tokenize import TokenKind, default_tokenizer
+    from callnlp.tokenize import default_tokenizer, words
 
     conn.exec_driver_sql("ALTER TABLE sentences ADD COLUMN terms TEXT")
     for statement in search_ddl(conn.dialect.name):
@@ -50,10 +51,7 @@ def _add_search(conn) -> None:
         'SELECT s.call_id, s."index", s.text, s.lang, s.section, t.role, c.company, c.date FROM sentences s '
         'JOIN calls c ON c.id = s.call_id LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn'
     ).fetchall()
-    terms = [
-        (" ".join(t.text.lower() for t in tok(text) if t.kind is not TokenKind.PUNCT), cid, index)
-        for cid, index, text, *_ in rows
-    ]
+    terms = [(" ".join(words(tok(text))), cid, index) for cid, index, text, *_ in rows]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if terms:
         conn.exec_driver_sql(
@@ -254,15 +252,10 @@ class _Tables:
         return getattr(self, name)
 
 
-_TABLES: _Tables | None = None
-
-
+@cache
 def tables() -> _Tables:
     """The tables, made on first use (SQLAlchemy is imported then)."""
-    global _TABLES
-    if _TABLES is None:
-        _TABLES = _Tables()
-    return _TABLES
+    return _Tables()
 
 
 def call_row(a: CallAnalysis) -> dict[str, Any]:

@@ -43,7 +43,9 @@ _TONE_OR_HEDGE = (CueKind.POSITIVE, CueKind.NEGATIVE, CueKind.HEDGE)
 _DIRECTIONS = (CueKind.INCREASE, CueKind.DECREASE)
 _POLAR = (CueKind.POSITIVE, CueKind.NEGATIVE)
 _TONED = (*_POLAR, *_DIRECTIONS)
-_MODALS = (CueKind.HEDGE, CueKind.WEAK_MODAL, CueKind.STRONG_MODAL)
+HEDGE_KINDS = (CueKind.HEDGE, CueKind.WEAK_MODAL)
+"""The cues that count as hedges in densities and signals."""
+_MODALS = (*HEDGE_KINDS, CueKind.STRONG_MODAL)
 _INNER_KINDS = {*_TONE_OR_HEDGE, *_DIRECTIONS, *_SUBJECTS, CueKind.INTENSIFIER, CueKind.DIMINISHER}
 _CUE_KINDS = {k.value for k in CueKind}
 _BREAKS = frozenset(",;:,;:()—-")
@@ -240,13 +242,14 @@ def _index(tokenizer: Tokenizer) -> _Lookup:
     """The lexicon cut by `tokenizer`, made once per tokenizer and shared by every scorer."""
     lexicon = _lexicon()
     inner = {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
+    longest_first = sorted(inner, key=len, reverse=True)
     index: dict[str, list[_Entry]] = {}
     for term, categories in lexicon.items():
         parts = tuple(t.text.lower() for t in tokenizer(term, OffsetMap.identity(len(term))))
         if not _tone_or_hedge(categories) and _MASK not in dict(categories):
             # A metric or phrase holding a tone word keeps its tone: 净亏损, net loss.
             within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
-            within += [t for t in sorted(inner, key=len, reverse=True) if t in term and t != term][:1]
+            within += [t for t in longest_first if t in term and t != term][:1]
             categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
         index.setdefault(parts[0], []).append(_Entry(parts, categories))
     return _Lookup({first: _Start(options) for first, options in index.items()}, inner)
@@ -413,7 +416,7 @@ def _hedge(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     negators = [h for h in hits if h[1] == CueKind.NEGATOR]
     for h in hits:
         kind, weight = h[1], h[2]
-        if kind in (CueKind.HEDGE, CueKind.WEAK_MODAL) and not (negators and _near(negators, h, 1, 0, cuts)):
+        if kind in HEDGE_KINDS and not (negators and _near(negators, h, 1, 0, cuts)):
             hedge += weight
             if kind is CueKind.HEDGE and weight >= 1:
                 firm += weight
@@ -520,21 +523,31 @@ def aggregate(sentences: Sequence[Sentence], turns: Sequence[Turn]) -> tuple[Agg
     out = []
     for (scope, key), group in sorted(groups.items(), key=lambda item: _SCOPE_ORDER[item[0][0]]):
         n = len(group)
-        tokens = sum(s.tokens for s in group)
-        hedges = sum(1 for s in group for c in s.cues if c.kind in (CueKind.HEDGE, CueKind.WEAK_MODAL))
         out.append(
             Aggregate(
                 scope,
                 key,
                 n,
-                tokens,
-                round(sum(s.sentiment or 0.0 for s in group) / n, 4),
-                round(100 * hedges / tokens, 4) if tokens else 0.0,
+                sum(s.tokens for s in group),
+                round(net_tone(group), 4),
+                round(hedging_density(group), 4),
                 round(sum(1 for s in group if s.hedged) / n, 4),
                 round(sum(1 for s in group if s.forward_looking) / n, 4),
             )
         )
     return tuple(out)
+
+
+def net_tone(sentences: Sequence[Sentence]) -> float:
+    """The mean sentiment of sentences (at least one), in [-1, 1]."""
+    return sum(s.sentiment or 0.0 for s in sentences) / len(sentences)
+
+
+def hedging_density(sentences: Sequence[Sentence]) -> float:
+    """Hedge cues (hedges and weak modals) per 100 tokens of sentences; 0 without tokens."""
+    tokens = sum(s.tokens for s in sentences)
+    hedges = sum(1 for s in sentences for c in s.cues if c.kind in HEDGE_KINDS)
+    return 100 * hedges / tokens if tokens else 0.0
 
 
 _SCOPE_ORDER = {scope: i for i, scope in enumerate(Scope)}

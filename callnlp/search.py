@@ -19,10 +19,11 @@ from typing import Any
 
 from callnlp.embed import ENV_MODEL
 from callnlp.errors import OptionError
+from callnlp.figures import metric_aliases
 from callnlp.record import Role, Section
 from callnlp.resources import lines
 from callnlp.store import EventStore
-from callnlp.tokenize import TokenKind, default_tokenizer
+from callnlp.tokenize import default_tokenizer, words
 from callnlp.units import trie_pattern
 
 MAX_QUERY_WORDS = 32
@@ -169,9 +170,7 @@ def _check(value: str | None, valid: set[str], name: str) -> None:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(
-        t.text.lower() for t in default_tokenizer()(text) if t.kind is not TokenKind.PUNCT and t.text.strip()
-    )
+    return tuple(words(default_tokenizer()(text)))
 
 
 def _phrases(query: str) -> tuple[list[tuple[str, ...]], bool]:
@@ -180,14 +179,14 @@ def _phrases(query: str) -> tuple[list[tuple[str, ...]], bool]:
     A query that names topics searches the query's own words as one phrase plus every
     alias of those topics; any other query searches its words.
     """
-    words = _words(query[:4000])[:MAX_QUERY_WORDS]
-    if not words:
+    own = _words(query[:4000])[:MAX_QUERY_WORDS]
+    if not own:
         return [], False
     pattern, topic_of, aliases_of = _glossary()
     topics = {topic_of[m.group().casefold()] for m in pattern.finditer(query[:4000])}
     if not topics:
-        return [words], False
-    phrases = [words] + [_words(alias) for topic in sorted(topics) for alias in aliases_of[topic]]
+        return [own], False
+    phrases = [own] + [_words(alias) for topic in sorted(topics) for alias in aliases_of[topic]]
     return list(dict.fromkeys(p for p in phrases if p)), True
 
 
@@ -197,8 +196,8 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str], dict[str, list[str]]]:
     aliases_of: dict[str, list[str]] = {}
     for row in lines("topics.tsv"):
         aliases_of.setdefault(row[0], []).extend(row[1].split("|"))
-    for row in lines("metrics.tsv"):
-        aliases_of.setdefault(f"metric:{row[0]}", []).extend(row[2].split("|"))
+    for metric, aliases in metric_aliases().items():
+        aliases_of[f"metric:{metric}"] = aliases
     topic_of = {a.casefold(): t for t, aliases in aliases_of.items() for a in aliases}
     latin = [a for a in topic_of if a.isascii()]
     han = [a for a in topic_of if not a.isascii()]

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from statistics import mean
 from typing import Any
 
-from callnlp.record import CallAnalysis, CueKind, Figure, Kind, Role, Section, Sentence, Unit
+from callnlp.record import CallAnalysis, Figure, Kind, Role, Section, Sentence, Unit
+from callnlp.scoring import hedging_density, net_tone
 
 GUIDED_METRICS = ("revenue", "capex", "operating_income", "adjusted_operating_income")
 _MONEY = {Unit.USD, Unit.CNY, Unit.HKD, Unit.EUR, Unit.GBP, Unit.JPY}
-_HEDGES = (CueKind.HEDGE, CueKind.WEAK_MODAL)
 
 COLUMNS: dict[str, str] = {
     "mgmt_tone_prepared": "mean sentiment (-1..1) of executives' sentences in prepared remarks",
@@ -135,13 +135,11 @@ def _change(row: dict[str, Any], before: dict[str, Any] | None, column: str) -> 
 
 
 def _tone(sentences: list[Sentence]) -> float | None:
-    return round(mean(s.sentiment or 0.0 for s in sentences), 4) if sentences else None
+    return round(net_tone(sentences), 4) if sentences else None
 
 
 def _density(sentences: list[Sentence]) -> float | None:
-    tokens = sum(s.tokens for s in sentences)
-    hedges = sum(1 for s in sentences for c in s.cues if c.kind in _HEDGES)
-    return round(100 * hedges / tokens, 4) if tokens else None
+    return round(hedging_density(sentences), 4) if any(s.tokens for s in sentences) else None
 
 
 def _share(sentences: list[Sentence], test) -> float | None:

@@ -243,8 +243,9 @@ class EventStore:
     def evidence(self, company: str | None = None):
         """Every figure and every hedge cue with its provenance, one row each (long format),
         for users who build their own signals."""
-        import pandas as pd
         from sqlalchemy import text
+
+        from callnlp.scoring import HEDGE_KINDS
 
         figures, params = self._filtered(
             "SELECT s.call_id, c.company, c.date, c.period, 'figure' AS type, s.\"index\" AS sentence, "
@@ -259,23 +260,16 @@ class EventStore:
             "t.speaker, t.role, s.section FROM cues x "
             'JOIN sentences s ON s.call_id = x.call_id AND s."index" = x.sentence',
             {"company": company},
-            "x.kind IN ('hedge', 'weak_modal')",
+            f"x.kind IN ({', '.join(repr(k.value) for k in HEDGE_KINDS)})",
         )
         with self._engine.connect() as conn:
-            result = conn.execute(text(f"{figures} UNION ALL {cues} ORDER BY 1, 6, 8"), params)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _dataframe(conn.execute(text(f"{figures} UNION ALL {cues} ORDER BY 1, 6, 8"), params))
 
     def sentences(self, company: str | None = None, section: str | None = None):
         """Every stored sentence with its scores and its call's company and date, as a DataFrame."""
         return self._frame(self._tables.sentences, company, {"section": section})
 
     def _frame(self, table, company: str | None, where: dict[str, str | None]):
-        try:
-            import pandas as pd
-        except ImportError:
-            raise MissingDependencyError(
-                "DataFrames need pandas; install it with: pip install pandas"
-            ) from None
         from sqlalchemy import func, select
 
         calls = self._tables.calls
@@ -288,8 +282,7 @@ class EventStore:
             if value is not None:
                 q = q.where(table.c[column] == value)
         with self._engine.connect() as conn:
-            result = conn.execute(q)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _dataframe(conn.execute(q))
 
     # --- search (callnlp.search builds on these)
 
@@ -522,6 +515,13 @@ def _engine(url: str):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _dataframe(result):
+    """A query's rows as a pandas DataFrame (pandas is imported here, when first needed)."""
+    import pandas as pd
+
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def _insert_many(conn, table, rows: list[dict[str, Any]] | list[tuple]) -> None:

@@ -139,12 +139,18 @@ def load(
         raise BinaryInputError(f"{shown}: the file holds NUL characters, so it is binary, not text")
     return Source(
         text=text,
-        id=hashlib.sha256(data).hexdigest(),
+        id=call_id(data),
         path=label,
         encoding=encoding,
         is_html=_is_html(data[:65536]),
         warnings=tuple(warnings),
     )
+
+
+def call_id(data: bytes) -> str:
+    """The id of the call a file holds: the sha256 of its bytes, so the same bytes are
+    the same call wherever they come from."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _read(path: Path, max_bytes: int) -> bytes:

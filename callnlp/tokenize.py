@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache, cached_property, partial
 from itertools import accumulate
@@ -268,6 +269,17 @@ class Tokenizer:
                 out.append(tok)
                 i += 1
         return out
+
+
+def words(tokens: Iterable[Token]) -> list[str]:
+    """The lower-cased texts of tokens that are not punctuation: what full-text search
+    indexes and queries with.
+
+    Example:
+        >>> words(Tokenizer()("Revenue 收入增长, 420%!"))
+        ['revenue', '收入', '增长', '420%']
+    """
+    return [t.text.lower() for t in tokens if t.kind is not TokenKind.PUNCT]
 
 
 @cache
