@@ -11,7 +11,8 @@ Rows:
   callnlp tokenize   callnlp's tokenizer on normalized text: tokens with offsets into the
                      ORIGINAL text, quantities merged (normalization not counted)
   callnlp structure  speaker turns, roles, sections, Q&A pairs on normalized text
-  callnlp figures    figure extraction over every sentence (sentence splitting not counted)
+  callnlp figures    figure extraction over every sentence, with each one's period context
+                     (`FigureExtractor.each`; sentence splitting not counted)
   callnlp scoring    lexicon tone and hedging of every sentence, from its tokens
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
@@ -102,8 +103,10 @@ def main() -> None:
         bounds[id(d)] = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in split_sentences(d.text)]
 
     def figures(doc: object) -> None:
-        for sentence in sentences[id(doc)]:
-            extract(sentence)
+        # one group for the whole document: a period named anywhere before a sentence can
+        # be its context, the longest walk back `each` may take (the pipeline's are turns)
+        texts = sentences[id(doc)]
+        extract.each(texts, [0] * len(texts))
 
     tok("预热")
     rjieba.cut("预热")

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache, partial
+from typing import NamedTuple
 
 from callnlp.errors import ResourceError
-from callnlp.periods import PERIOD, resolve
+from callnlp.periods import periods as named_periods
+from callnlp.periods import resolve
 from callnlp.record import Figure, Kind, Qualifier, Relation, Unit
 from callnlp.resources import lines
 from callnlp.units import (
@@ -32,19 +34,30 @@ from callnlp.units import (
     SCALE_EN,
     ZH_MEASURE_RE,
     ZH_UNIT_RE,
+    keywords,
+    lookahead,
     trie_pattern,
 )
 
 _ZHN = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
 _AMOUNT = rf"(?:{ARABIC_RE}|{_ZHN})(?:多?(?:[十百千]?[万亿]+|千)(?:{ARABIC_RE}|{_ZHN})?)*"
 _COUNT_WORDS = "个|家|名|位|张|台|座|款|项|笔|份"
+_RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
+# Most numbers in a call are not figures: years, 一 of 一些 or 第一, a bare 3. What makes one
+# (a unit, a scale, the low end of a range) is tested inside the engine before the match,
+# so those are skipped without a Python step; `_mentions` still decides the rest.
+_WORTH = rf"(?:多|余)?(?:\s?{ZH_UNIT_RE}|%|{ZH_MEASURE_RE}|{EN_SCALE_RE}|{EN_MEASURE_RE})"
+_UNIT_FOLLOWS = (
+    rf"(?(cur)|(?=(?:{ARABIC_RE})(?:多|余)?(?:[十百千万亿]|{_COUNT_WORDS}|(?i:{_RANGE_LINK.pattern}))"
+    rf"|{_AMOUNT}{_WORTH}))"
+)
 _MENTION = re.compile(
     rf"""
     (?=[0-9零〇一二两三四五六七八九十百千半(\-$€£¥URHCEGJ人])   # skip text that cannot start one
     (?:(?P<pct_zh>百分之(?P<pct_num>{_ZHN}|{ARABIC_RE}))
   | (?P<half>一半|半数)
   | (?:(?P<cur>{CURRENCY_RE})\s?)?
-    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?(?P<num>{_AMOUNT}))
+    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?{_UNIT_FOLLOWS}(?P<num>{_AMOUNT}))
     (?P<more>多|余)?
     (?:\s?(?P<zunit>{ZH_UNIT_RE})|(?P<zmeasure>%|{ZH_MEASURE_RE})|(?P<count>{_COUNT_WORDS})
       |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?)
@@ -52,68 +65,92 @@ _MENTION = re.compile(
     """,
     re.VERBOSE,
 )
-_RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:between|from)\s$", re.IGNORECASE)
 
-_QUALIFIERS_BEFORE = [
-    (Qualifier.UP_TO, r"高达|最高达|最高|多达|up to|as much as|as high as"),
-    (Qualifier.AT_LEAST, r"至少|不少于|不低于|at least|no less than|a minimum of"),
-    (Qualifier.AT_MOST, r"至多|最多|不超过|不高于|at most|no more than|a maximum of"),
-    (Qualifier.MORE_THAN, r"超过|逾|超|多于|高于|over|more than|above|exceeding|in excess of|north of"),
-    (Qualifier.LESS_THAN, r"不到|低于|少于|不足|less than|under|below|fewer than|south of"),
-    (
-        Qualifier.APPROX,
-        r"大约|大概|约为|约|接近|将近|近|approximately|approx\.|about|around|roughly|nearly|some",
-    ),
-]
-_QUALIFIER_BEFORE = re.compile(
-    "(?:" + "|".join(f"(?P<{q.value}>{pattern})" for q, pattern in _QUALIFIERS_BEFORE) + r")\s?$",
-    re.IGNORECASE,
-)
+_QUALIFIERS_BEFORE = {
+    Qualifier.UP_TO: "高达|最高达|最高|多达|up to|as much as|as high as",
+    Qualifier.AT_LEAST: "至少|不少于|不低于|at least|no less than|a minimum of",
+    Qualifier.AT_MOST: "至多|最多|不超过|不高于|at most|no more than|a maximum of",
+    Qualifier.MORE_THAN: "超过|逾|超|多于|高于|over|more than|above|exceeding|in excess of|north of",
+    Qualifier.LESS_THAN: "不到|低于|少于|不足|less than|under|below|fewer than|south of",
+    Qualifier.APPROX: "大约|大概|约为|约|接近|将近|近|approximately|approx.|about|around|roughly|nearly|some",
+}
+_QUALIFIER_OF = {word: q for q, words in _QUALIFIERS_BEFORE.items() for word in words.split("|")}
+_QUALIFIER_BEFORE = re.compile(keywords(_QUALIFIER_OF) + r"\s?$", re.IGNORECASE)
 _QUALIFIER_AFTER = re.compile(
     r"^\s?(?:(?P<at_least>以上)|(?P<at_most>以下)|(?P<less_than>不到)|(?P<approx>左右|上下))"
 )
 
 _CLAUSE = re.compile(r"[,;:。!?]|(?<=[a-z]), |\band\b(?= [a-z])")
 _GUIDANCE = re.compile(
-    r"预计|预期|指引|展望|目标|计划|guidance|guide|outlook|expect|expects|expected|forecast|anticipate|"
-    r"project|projected|we see|will be|target|assume|could|next year|明年|we estimate|估计|预估",
+    keywords(
+        "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|outlook|expect|expects|expected|"
+        "forecast|anticipate|project|projected|we see|will be|target|assume|could|next year|we estimate"
+    ),
     re.IGNORECASE,
 )
 _CONSENSUS = re.compile(
-    r"市场预期|分析师预期|一致预期|市场普遍预期|彭博|consensus|the street|street estimates?|"
-    r"analysts? (?:had )?expected|"
-    r"estimates? of|forecasts? of|expectations? of",
+    keywords(
+        "市场预期|分析师预期|一致预期|市场普遍预期|彭博|consensus|the street|street estimate|"
+        "street estimates|analyst expected|analysts expected|analyst had expected|"
+        "analysts had expected|estimate of|estimates of|forecast of|forecasts of|expectation of|"
+        "expectations of"
+    ),
     re.IGNORECASE,
 )
 _PRIOR = re.compile(
-    r"上年同期|去年同期|上年|去年|上一季度|上季度|此前|a year ago|year-ago|prior year|prior-year|last year|"
-    r"prior range|previous range|prior guidance|previous guidance|"
-    r"previous year|the prior quarter|last quarter|\bfrom\b",
+    keywords(
+        "上年同期|去年同期|上年|去年|上一季度|上季度|此前|a year ago|year-ago|prior year|prior-year|"
+        "last year|prior range|previous range|prior guidance|previous guidance|previous year|"
+        "the prior quarter|last quarter",
+        whole="from",
+    ),
     re.IGNORECASE,
 )
 _FROM = re.compile(r"(?:从|由)\s?$")  # 从6.5亿美元增加到15亿美元
 _YOY = re.compile(
-    r"同比|较上年同期|较去年同期|year[- ]over[- ]year|y/y|yoy|versus last year|from a year ago", re.I
+    keywords(
+        "同比|较上年同期|较去年同期|year-over-year|year over year|year-over year|year over-year|y/y|yoy|"
+        "versus last year|from a year ago"
+    ),
+    re.IGNORECASE,
 )
-_QOQ = re.compile(r"环比|sequential|sequentially|quarter[- ]over[- ]quarter|q/q|qoq", re.IGNORECASE)
+_QOQ = re.compile(
+    keywords(
+        "环比|sequential|sequentially|quarter-over-quarter|quarter over quarter|quarter-over quarter|"
+        "quarter over-quarter|q/q|qoq"
+    ),
+    re.IGNORECASE,
+)
 _CHANGE = re.compile(
-    r"(增长|增加|提升|上升|上涨|下降|减少|下滑|降低|扩大|收窄|缩小|激增|大增|锐减|增|降|"
-    r"grew|grow|growth|up|down|increase[sd]?|decrease[sd]?|rose|fell|declined?|dropped|expanded|"
-    r"contracted|improved|widened|narrowed|jumped|climbed|gained|by)\s?(?:了)?\s?(?:超过|约|近|逾)?\s?$",
+    keywords(
+        "增长|增加|提升|上升|上涨|下降|减少|下滑|降低|扩大|收窄|缩小|激增|大增|锐减|增|降|"
+        "grew|grow|growth|up|down|increase|increases|increased|decrease|decreases|decreased|rose|fell|"
+        "decline|declined|dropped|expanded|contracted|improved|widened|narrowed|jumped|climbed|gained|by"
+    )
+    + r"\s?(?:了)?\s?(?:超过|约|近|逾)?\s?$",
     re.IGNORECASE,
 )
 _DECLINE = re.compile(
-    r"下降|减少|下滑|降低|收窄|缩小|锐减|降|down|decrease|fell|declin|dropped|contracted|narrowed|lower", re.I
+    keywords(
+        "下降|减少|下滑|降低|收窄|缩小|锐减|降|down|decrease|fell|declin|dropped|contracted|narrowed|lower"
+    ),
+    re.IGNORECASE,
 )
-_PER_SHARE = re.compile(r"每股|per share|per diluted share|/share", re.IGNORECASE)
-_LOSS_PER_SHARE = re.compile(r"每股(?:净)?亏损|(?:net )?loss per (?:diluted )?share", re.IGNORECASE)
+_PER_SHARE = re.compile(keywords("每股|per share|per diluted share|/share"), re.IGNORECASE)
+_LOSS_PER_SHARE = re.compile(
+    keywords(
+        "每股亏损|每股净亏损|loss per share|net loss per share|loss per diluted share|"
+        "net loss per diluted share"
+    ),
+    re.IGNORECASE,
+)
 _METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|(?:of|in|for)(?: the| our| new| total)?)?\s?")
+_METRIC_GAP = 18  # the longest text _METRIC_AFTER matches: " of the total "
 _PARENS = re.compile(r"\([^()]{0,200}\)")
 
 
-@dataclass(frozen=True)
-class _Mention:
+class _Mention(NamedTuple):
     start: int
     end: int
     value: float | None
@@ -168,7 +205,7 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
     han = [w for w in alias_of if not w.isascii()]
     # English aliases match whole words; Chinese ones anywhere. Both as tries: the
     # glossary has hundreds of aliases, tried at every character of every sentence.
-    pattern = rf"(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)}"
+    pattern = rf"{lookahead(alias_of)}(?:(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)})"
     return re.compile(pattern, re.IGNORECASE), alias_of
 
 
@@ -197,22 +234,59 @@ class FigureExtractor:
             context: the period the sentences before it were about (see `period_of`),
                 used when this one names none.
         """
+        return self._figures(text, lambda: context)
+
+    def each(self, texts: Sequence[str], groups: Sequence[object]) -> list[list[Figure]]:
+        """Figures of consecutive sentences, each list as `__call__` gives it. A sentence
+        that names no period takes the last one named before it in its group (a turn).
+
+        Example:
+            >>> fx = FigureExtractor(year=2025, quarter=1)
+            >>> found = fx.each(["我们谈谈2024年第四季度。", "营收为9亿美元。"], [0, 0])
+            >>> [f.period for f in found[1]]
+            ['2024Q4']
+        """
+        named: dict[int, str | None] = {}
+
+        def context(i: int) -> str | None:
+            # Only sentences with figures need it (one in six): reading every sentence's
+            # period up front cost a fifth of figure extraction.
+            for j in range(i - 1, -1, -1):
+                if groups[j] != groups[i]:
+                    return None
+                if j not in named:
+                    named[j] = self.period_of(texts[j])
+                if named[j]:
+                    return named[j]
+            return None
+
+        maybe = _MAYBE.search
+        return [
+            self._figures(text, partial(context, i)) if maybe(text) else [] for i, text in enumerate(texts)
+        ]
+
+    def _figures(self, text: str, context: Callable[[], str | None]) -> list[Figure]:
+        mentions = _mentions(text)
+        if not mentions:
+            return []
         mentions = [
             (m, high)
-            for m, high in _join_ranges(text, _mentions(text))
+            for m, high in _join_ranges(text, mentions)
             if m.unit is not None or m.scale != 1 or (high is not None and high.unit is not None)
         ]
         if not mentions:
             return []  # most sentences: no need to look for metrics and periods
         aliases, alias_of = _glossary()
-        asides = [m.span() for m in _PARENS.finditer(text)]
+        asides = [m.span() for m in _PARENS.finditer(text)] if "(" in text else []
         found = [
             (m.start(), m.end(), alias_of[m.group().casefold()])
             for m in aliases.finditer(text)
             if not any(a <= m.start() < b for a, b in asides)
         ]
-        plain = _PARENS.sub(lambda m: " " * len(m.group()), text)  # same offsets, asides blanked
-        periods = [m for m in PERIOD.finditer(text) if not m.group("ybare")]
+        # same offsets, asides blanked
+        plain = _PARENS.sub(lambda m: " " * len(m.group()), text) if asides else text
+        periods = named_periods(text)
+        bounds = [0, *(m.end() for m in _CLAUSE.finditer(text))]  # where clauses start
         cue = _GUIDANCE.search(plain)
         guided = cue.start() if cue else len(text)  # outlook language from here on
         figures: list[Figure] = []
@@ -220,11 +294,11 @@ class FigureExtractor:
         for mention, high in mentions:
             start, end = mention.start, (high or mention).end
             unit = mention.unit or (high.unit if high else None)
-            metric = _metric(text, start, end, found, previous)
+            clause = bounds[bisect.bisect_right(bounds, start) - 1]
+            metric = _metric(text, (clause, start, end), found, previous)
             # what stands between the previous figure (or the clause's start) and this one
-            before = text[max(previous[0] if previous else 0, _clause_start(text, start)) : start]
-            per_share = _PER_SHARE.search(text[_clause_start(text, start) : min(len(text), end + 12)])
-            if unit in PER_SHARE and (per_share or metric == "eps"):
+            before = text[max(previous[0] if previous else 0, clause) : start]
+            if unit in PER_SHARE and (metric == "eps" or _PER_SHARE.search(text, clause, end + 12)):
                 unit, metric = PER_SHARE[unit], "eps"
             relation = _relation(text, start, end, before)
             amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
@@ -233,9 +307,7 @@ class FigureExtractor:
             value, low, hi = _round(mention.value), None, None
             if high is not None:
                 value, low, hi = None, _round(mention.value), _round(high.value)
-            negative = (
-                metric == "eps" and _LOSS_PER_SHARE.search(text[_clause_start(text, start) : start])
-            ) or (
+            negative = (metric == "eps" and _LOSS_PER_SHARE.search(text, clause, start)) or (
                 relation is not Relation.LEVEL
                 and unit in (Unit.PERCENT, Unit.PP, Unit.BP)
                 and _declines(before)
@@ -250,8 +322,8 @@ class FigureExtractor:
                 # 几乎是2024年第一季度的六倍: that period is what it is compared with
                 own_periods = [m for m in periods if m is not base]
                 relation = Relation.YOY if relation is Relation.LEVEL else relation
-            kind = _kind(plain, start, before, relation, unit, guided)
-            period = self._period(text, own_periods, start, kind, context)
+            kind = _kind(plain, clause, start, before, relation, unit, guided)
+            period = self._period(own_periods, bounds, (clause, start), kind, context)
             if kind is Kind.ACTUAL and _earlier(period, self.year, self.quarter):
                 kind = Kind.PRIOR  # 而2024年第一季度净亏损为1.29亿美元
             figures.append(
@@ -278,38 +350,52 @@ class FigureExtractor:
 
     def period_of(self, text: str) -> str | None:
         """The last period a sentence names for itself (not a comparison's), resolved."""
-        named = [m for m in PERIOD.finditer(text) if not m.group("prior") and not m.group("ybare")]
+        named = [m for m in named_periods(text) if not m.group("prior")]
         return resolve(named[-1], self.year, self.quarter) if named else None
 
     def _period(
-        self, text: str, periods: list[re.Match[str]], start: int, kind: Kind, context: str | None
+        self,
+        periods: list[re.Match[str]],
+        bounds: list[int],
+        span: tuple[int, int],
+        kind: Kind,
+        context: Callable[[], str | None],
     ) -> str | None:
-        if kind is Kind.PRIOR:
-            prior = [m for m in periods if m.group("prior") and m.end() <= start]
-            if prior:
-                return resolve(prior[-1], self.year, self.quarter)
-        own = [m for m in periods if not m.group("prior")]
-        clause = _clause_start(text, start)
-        # the nearest period in the figure's clause, else the period the sentence opens
-        # with, else one named after it in the clause, else the context's
-        chosen = next((m for m in reversed(own) if clause <= m.start() and m.end() <= start), None)
-        if chosen is None:
-            chosen = next((m for m in own if m.end() <= start), None)
-        if chosen is None:
-            chosen = next(
-                (m for m in own if m.start() >= start and _clause_start(text, m.start()) == clause), None
-            )
+        """The period of the figure at `span` (its clause's start, its start)."""
+        clause, start = span
+        chosen = None
+        if periods:
+            if kind is Kind.PRIOR:
+                prior = [m for m in periods if m.group("prior") and m.end() <= start]
+                if prior:
+                    return resolve(prior[-1], self.year, self.quarter)
+            own = [m for m in periods if not m.group("prior")]
+            # the nearest period in the figure's clause, else the period the sentence opens
+            # with, else one named after it in the clause, else the context's
+            chosen = next((m for m in reversed(own) if clause <= m.start() and m.end() <= start), None)
+            if chosen is None:
+                chosen = next((m for m in own if m.end() <= start), None)
+            if chosen is None:
+                chosen = next(
+                    (
+                        m
+                        for m in own
+                        if m.start() >= start and bounds[bisect.bisect_right(bounds, m.start()) - 1] == clause
+                    ),
+                    None,
+                )
         if chosen is not None:
             return resolve(chosen, self.year, self.quarter)
         if kind is Kind.PRIOR and self.year and self.quarter:
             return f"{self.year - 1}Q{self.quarter}"
-        if context:
-            return context
+        if (named := context()) is not None:
+            return named
         if kind is not Kind.GUIDANCE and self.year and self.quarter:
             return f"{self.year}Q{self.quarter}"
         return None
 
 
+@lru_cache(maxsize=256)
 def _earlier(period: str | None, year: int | None, quarter: int | None) -> bool:
     """Whether `period` ends before the call's own quarter (a comparison, not news)."""
     if not period or not year:
@@ -339,16 +425,28 @@ def _mentions(text: str) -> list[_Mention]:
     out = []
     for m in _MENTION.finditer(text):
         start, end = m.span()
-        if m.group("pct_zh"):
-            value = parse_number(m.group("pct_num"))
+        # one tuple of every group, in the order of the pattern (a test checks it): a dozen
+        # m.group(name) calls cost more than the match itself
+        pct, pct_num, half, cur, paren, sign, num, more, zunit, zmeasure, count, escale, emeasure = m.groups()
+        if pct:
+            value = parse_number(pct_num)
             out.append(_Mention(start, end, value, Unit.PERCENT, _qualifier(text, start, end), 1))
             continue
-        if m.group("half"):
+        if half:
             out.append(_Mention(start, end, 0.5, Unit.MULTIPLE, _qualifier(text, start, end), 1))
             continue
-        raw = m.group("paren") or m.group("num")
-        unit = _unit(m)
-        scale = SCALE_EN[m.group("escale").strip().lower()] if m.group("escale") else _tail_scale(raw)
+        raw = paren or num
+        if zunit:
+            unit = CURRENCY_SUFFIX[zunit]
+        elif zmeasure:
+            unit = MEASURE_ZH[zmeasure]
+        elif count:
+            unit = Unit.COUNT
+        elif emeasure:
+            unit = _en_measure(emeasure)
+        else:
+            unit = CURRENCY_PREFIX[cur] if cur else None
+        scale = SCALE_EN[escale.strip().lower()] if escale else _tail_scale(raw)
         if unit is None and scale == 1 and (not raw[0].isdigit() or _RANGE_LINK.match(text, end) is None):
             continue  # 一季度, 2025: words and bare numbers, unless the low end of a range (27-28%)
         if unit is Unit.COUNT and not raw[0].isdigit():
@@ -356,25 +454,13 @@ def _mentions(text: str) -> list[_Mention]:
         value = parse_number(raw)
         if value is None:
             continue
-        if m.group("escale"):
+        if escale:
             value *= scale
-        if m.group("paren") or m.group("sign"):
+        if paren or sign:
             value = -value
-        qualifier = Qualifier.MORE_THAN if m.group("more") or "多" in raw else _qualifier(text, start, end)
+        qualifier = Qualifier.MORE_THAN if more or "多" in raw else _qualifier(text, start, end)
         out.append(_Mention(start, end, value, unit, qualifier, scale))
     return out
-
-
-def _unit(m: re.Match[str]) -> Unit | None:
-    if m.group("zunit"):
-        return CURRENCY_SUFFIX[m.group("zunit")]
-    if m.group("zmeasure"):
-        return MEASURE_ZH[m.group("zmeasure")]
-    if m.group("count"):
-        return Unit.COUNT
-    if m.group("emeasure"):
-        return _en_measure(m.group("emeasure"))
-    return CURRENCY_PREFIX[m.group("cur")] if m.group("cur") else None
 
 
 def _en_measure(word: str) -> Unit:
@@ -401,10 +487,10 @@ def _tail_factor(chars: str) -> float:
 
 def _tail_scale(raw: str) -> float:
     """The factor of the scale word an amount ends in: 亿 1e8, 万亿 1e12, 3000 1."""
-    m = _SCALE_TAIL.match(raw)
-    if not m or not m.group(1) or not m.group(1)[-1].isdigit():
+    head = raw.rstrip("十百千万亿")
+    if head == raw or not head or not head[-1].isdigit():
         return 1.0
-    return _tail_factor(m.group(2))
+    return _tail_factor(raw[len(head) :])
 
 
 @lru_cache(maxsize=4096)
@@ -443,8 +529,8 @@ def parse_number(raw: str) -> float | None:
 
 def _qualifier(text: str, start: int, end: int) -> Qualifier | None:
     m = _QUALIFIER_BEFORE.search(text, max(0, start - 14), start)
-    if m and not text[m.end() : start].strip():
-        return Qualifier(m.lastgroup)
+    if m:
+        return _QUALIFIER_OF[m.group().rstrip().lower()]
     m = _QUALIFIER_AFTER.match(text[end : end + 4])
     return Qualifier(m.lastgroup) if m else None
 
@@ -479,26 +565,21 @@ def _compatible(text: str, a: _Mention, b: _Mention) -> bool:
     return a.value is not None and b.value is not None and a.value <= b.value * 1.0001
 
 
-@lru_cache(maxsize=16)
-def _clause_bounds(text: str) -> list[int]:
-    return [0] + [m.end() for m in _CLAUSE.finditer(text)]
-
-
-def _clause_start(text: str, pos: int) -> int:
-    """Where the clause holding `pos` starts (after the last , ; : or stop before it)."""
-    bounds = _clause_bounds(text)
-    return bounds[bisect.bisect_right(bounds, pos) - 1]
-
-
 def _metric(
-    text: str, start: int, end: int, found: list[tuple[int, int, str]], previous: tuple[int, str] | None
+    text: str,
+    span: tuple[int, int, int],
+    found: list[tuple[int, int, str]],
+    previous: tuple[int, str] | None,
 ) -> str:
+    """The metric of the amount at `span` (clause start, start, end)."""
+    clause, start, end = span
     # 1. an alias right after the amount: 9.82亿美元收入, $163 million of adjusted operating income
     for s, _, metric in found:
+        if s > end + _METRIC_GAP:
+            break  # found is in text order
         if s >= end and _METRIC_AFTER.fullmatch(text, end, s):
             return metric
     # 2. the nearest alias before it in its clause, unless another figure stands between
-    clause = _clause_start(text, start)
     floor = max(clause, previous[0] if previous else 0)
     before = [(e, metric) for s, e, metric in found if s >= floor and e <= start]
     if before:
@@ -528,11 +609,13 @@ def _declines(before: str) -> bool:
     return bool(_DECLINE.search(before[-12:]))
 
 
-def _kind(text: str, start: int, before: str, relation: Relation, unit: Unit | None, guided: int) -> Kind:
-    if _CONSENSUS.search(before) or _CONSENSUS.search(text[_clause_start(text, start) : start]):
+def _kind(
+    text: str, clause: int, start: int, before: str, relation: Relation, unit: Unit | None, guided: int
+) -> Kind:
+    if _CONSENSUS.search(before) or _CONSENSUS.search(text, clause, start):
         return Kind.CONSENSUS
     rate = unit in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE) and relation is not Relation.LEVEL
-    if (_PRIOR.search(before[-30:]) or _FROM.search(before)) and not rate:
+    if (_PRIOR.search(before[-30:]) or _FROM.search(before, len(before) - 2)) and not rate:
         # a growth rate against last year (较去年同期增长400%) is this period's own figure
         return Kind.PRIOR
     if guided < start and _GUIDANCE.search(text, text.rfind(";", 0, start) + 1, start):

@@ -119,18 +119,14 @@ class Analyzer:
         self, doc: Document, spans: list[tuple[Sentence, int]], extract: FigureExtractor
     ) -> list[Figure]:
         out: list[Figure] = []
-        context: str | None = None
-        turn: int | None = None
-        for sentence, nstart in spans:
-            if sentence.turn != turn:
-                context, turn = None, sentence.turn
-            for f in extract(sentence.text, context):
+        found = extract.each([s.text for s, _ in spans], [s.turn for s, _ in spans])
+        for (sentence, nstart), figures in zip(spans, found, strict=True):
+            for f in figures:
                 start, end = doc.span(nstart + f.start, nstart + f.end)
                 line = doc.source.line(start)
                 out.append(
                     replace(f, start=start, end=end, line=line, turn=sentence.turn, sentence=sentence.index)
                 )
-            context = extract.period_of(sentence.text) or context
         return out
 
     def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> list[tuple[Sentence, int]]:

@@ -339,3 +339,41 @@ def test_figures_property_random_text_never_crashes(text: str) -> None:
     for f in FigureExtractor(2025, 1)(text):
         assert 0 <= f.start < f.end <= len(text)
         assert text[f.start : f.end] == f.text
+
+
+# (sentences, their turns, the period of the last sentence's figure)
+CONTEXTS = [
+    (["我们谈谈2024年第四季度。", "营收为9亿美元。"], [0, 0], "2024Q4"),
+    (["Let's look at the fourth quarter of 2024.", "Revenue was $900 million."], [0, 0], "2024Q4"),
+    (["我们谈谈2024年第四季度。", "营收为9亿美元。"], [0, 1], "2025Q1"),
+    (["Let's look at the fourth quarter of 2024.", "Revenue was $900 million."], [0, 1], "2025Q1"),
+    (["2024年第四季度。", "全年方面。", "毛利为3亿美元。"], [0, 0, 0], "FY2025"),
+    (
+        ["The fourth quarter of 2024.", "For the full year.", "Gross profit was $300 million."],
+        [0, 0, 0],
+        "FY2025",
+    ),
+]
+
+
+@pytest.mark.parametrize(("texts", "turns", "period"), CONTEXTS)
+def test_figures_each_carries_the_last_named_period_within_a_turn(texts, turns, period) -> None:
+    found = FigureExtractor(2025, 1).each(texts, turns)
+    assert [len(f) for f in found[:-1]] == [0] * (len(texts) - 1)
+    assert [f.period for f in found[-1]] == [period]
+
+
+def test_figures_each_agrees_with_one_sentence_at_a_time() -> None:
+    fx = FigureExtractor(2025, 1)
+    texts = ["第一季度营收为9.816亿美元,同比增长420%。", "净亏损3.146亿美元。", "Capex was $1.9 billion."]
+    assert fx.each(texts, [0, 0, 1]) == [fx(texts[0]), fx(texts[1], "2025Q1"), fx(texts[2])]
+
+
+def test_figures_mention_groups_are_read_in_pattern_order() -> None:
+    # _mentions unpacks m.groups() by position: a group added to the pattern must be added there
+    from callnlp.figures import _MENTION
+
+    assert tuple(_MENTION.groupindex) == (
+        "pct_zh", "pct_num", "half", "cur", "paren", "sign", "num", "more", "zunit", "zmeasure", "count",
+        "escale", "emeasure",
+    )  # fmt: skip

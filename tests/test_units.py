@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from callnlp.units import keywords
+
+# (words, whole words, text, the match expected or None)
+CASES = [
+    (["预计", "指引"], [], "公司预计全年收入增长", "预计"),
+    (["guidance", "guide"], [], "We raised our Guidance today", "Guidance"),
+    (["收入", "收入待确认金额"], [], "剩余收入待确认金额为259亿美元", "收入待确认金额"),
+    (["per share", "/share"], [], "$1.49/share", "/share"),
+    (["同比"], ["from"], "up from a year ago", "from"),
+    (["同比"], ["from"], "revenue grew fromage sales", None),
+    (["环比", "q/q"], [], "营收环比增长", "环比"),
+    (["approx."], [], "approx. 5%", "approx."),
+]
+
+
+@pytest.mark.parametrize(("words", "whole", "text", "expected"), CASES)
+def test_units_keywords_finds_words_in_either_case(words, whole, text, expected) -> None:
+    m = re.search(keywords(words, whole), text, re.IGNORECASE)
+    assert (m.group() if m else None) == expected
+
+
+@pytest.mark.parametrize(("words", "whole", "text", "expected"), CASES)
+def test_units_keywords_agrees_with_a_plain_alternation(words, whole, text, expected) -> None:
+    plain = "|".join([*map(re.escape, words), *(rf"\b{re.escape(w)}\b" for w in whole)])
+    assert bool(re.search(keywords(words, whole), text, re.I)) == bool(re.search(plain, text, re.I))
