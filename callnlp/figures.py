@@ -81,7 +81,7 @@ _QUALIFIER_AFTER = re.compile(
     r"^\s?(?:(?P<at_least>以上)|(?P<at_most>以下)|(?P<less_than>不到)|(?P<approx>左右|上下))"
 )
 
-_CLAUSE = re.compile(r"[,;:。!?]|(?<=[a-z]), |\band\b(?= [a-z])")
+_CLAUSE = re.compile(r"(?=[,;:。!?a])(?:[,;:。!?]|\band\b(?= [a-z]))")
 _GUIDANCE = re.compile(
     keywords(
         "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|outlook|expect|expects|expected|"
