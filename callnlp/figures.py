@@ -150,6 +150,15 @@ _METRIC_GAP = 18  # the longest text _METRIC_AFTER matches: " of the total "
 _PARENS = re.compile(r"\([^()]{0,200}\)")
 
 
+class _Said(NamedTuple):
+    """What a sentence holds anywhere, so that its figures skip searches that cannot match."""
+
+    qoq: bool
+    yoy: bool
+    consensus: bool
+    guided: int  # where outlook language starts (the sentence's length: nowhere)
+
+
 class _Mention(NamedTuple):
     start: int
     end: int
@@ -288,7 +297,12 @@ class FigureExtractor:
         periods = named_periods(text)
         bounds = [0, *(m.end() for m in _CLAUSE.finditer(text))]  # where clauses start
         cue = _GUIDANCE.search(plain)
-        guided = cue.start() if cue else len(text)  # outlook language from here on
+        said = _Said(
+            _QOQ.search(text) is not None,
+            _YOY.search(text) is not None,
+            _CONSENSUS.search(text) is not None or _CONSENSUS.search(plain) is not None,
+            cue.start() if cue else len(text),
+        )
         figures: list[Figure] = []
         previous: tuple[int, str] | None = None  # end and metric of the last figure
         for mention, high in mentions:
@@ -300,7 +314,7 @@ class FigureExtractor:
             before = text[max(previous[0] if previous else 0, clause) : start]
             if unit in PER_SHARE and (metric == "eps" or _PER_SHARE.search(text, clause, end + 12)):
                 unit, metric = PER_SHARE[unit], "eps"
-            relation = _relation(text, start, end, before)
+            relation = _relation(text, start, end, before, said)
             amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
             if relation is not Relation.LEVEL and amount and _PRIOR.search(before[-14:]):
                 relation = Relation.LEVEL  # 较上年同期的1.887亿美元: the comparison amount itself
@@ -322,7 +336,7 @@ class FigureExtractor:
                 # 几乎是2024年第一季度的六倍: that period is what it is compared with
                 own_periods = [m for m in periods if m is not base]
                 relation = Relation.YOY if relation is Relation.LEVEL else relation
-            kind = _kind(plain, clause, start, before, relation, unit, guided)
+            kind = _kind(plain, clause, start, before, relation, unit, said)
             period = self._period(own_periods, bounds, (clause, start), kind, context)
             if kind is Kind.ACTUAL and _earlier(period, self.year, self.quarter):
                 kind = Kind.PRIOR  # 而2024年第一季度净亏损为1.29亿美元
@@ -593,13 +607,13 @@ def _metric(
     return "other"
 
 
-def _relation(text: str, start: int, end: int, before: str) -> Relation:
-    after = text[end : end + 40]
-    after = _CLAUSE.split(after, maxsplit=1)[0]
-    if _QOQ.search(before) or _QOQ.match(after.strip()) or _QOQ.search(after[:25]):
-        return Relation.QOQ
-    if _YOY.search(before) or _YOY.search(after[:25]):
-        return Relation.YOY
+def _relation(text: str, start: int, end: int, before: str, said: _Said) -> Relation:
+    if said.qoq or said.yoy:
+        after = _CLAUSE.split(text[end : end + 40], maxsplit=1)[0]
+        if said.qoq and (_QOQ.search(before) or _QOQ.match(after.strip()) or _QOQ.search(after[:25])):
+            return Relation.QOQ
+        if said.yoy and (_YOY.search(before) or _YOY.search(after[:25])):
+            return Relation.YOY
     if _CHANGE.search(before[-12:]):
         return Relation.CHANGE
     return Relation.LEVEL
@@ -610,15 +624,15 @@ def _declines(before: str) -> bool:
 
 
 def _kind(
-    text: str, clause: int, start: int, before: str, relation: Relation, unit: Unit | None, guided: int
+    text: str, clause: int, start: int, before: str, relation: Relation, unit: Unit | None, said: _Said
 ) -> Kind:
-    if _CONSENSUS.search(before) or _CONSENSUS.search(text, clause, start):
+    if said.consensus and (_CONSENSUS.search(before) or _CONSENSUS.search(text, clause, start)):
         return Kind.CONSENSUS
     rate = unit in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE) and relation is not Relation.LEVEL
     if (_PRIOR.search(before[-30:]) or _FROM.search(before, len(before) - 2)) and not rate:
         # a growth rate against last year (较去年同期增长400%) is this period's own figure
         return Kind.PRIOR
-    if guided < start and _GUIDANCE.search(text, text.rfind(";", 0, start) + 1, start):
+    if said.guided < start and _GUIDANCE.search(text, text.rfind(";", 0, start) + 1, start):
         # outlook language before it, in the same part of the sentence (";" ends one)
         return Kind.GUIDANCE
     return Kind.ACTUAL
