@@ -243,7 +243,7 @@ class FigureExtractor:
             context: the period the sentences before it were about (see `period_of`),
                 used when this one names none.
         """
-        return self._figures(text, lambda: context)
+        return self._figures(text, lambda: context)[0]
 
     def each(self, texts: Sequence[str], groups: Sequence[object]) -> list[list[Figure]]:
         """Figures of consecutive sentences, each list as `__call__` gives it. A sentence
@@ -269,22 +269,31 @@ class FigureExtractor:
                     return named[j]
             return None
 
-        maybe = _MAYBE.search
-        return [
-            self._figures(text, partial(context, i)) if maybe(text) else [] for i, text in enumerate(texts)
-        ]
+        out: list[list[Figure]] = []
+        for i, text in enumerate(texts):
+            if not _MAYBE.search(text):
+                out.append([])
+                continue
+            figures, periods = self._figures(text, partial(context, i))
+            if periods is not None:  # read for its figures: a later sentence may need them
+                named[i] = self._last(periods)
+            out.append(figures)
+        return out
 
-    def _figures(self, text: str, context: Callable[[], str | None]) -> list[Figure]:
+    def _figures(
+        self, text: str, context: Callable[[], str | None]
+    ) -> tuple[list[Figure], list[re.Match[str]] | None]:
+        """The figures of a sentence, and the periods it names when they were read."""
         mentions = _mentions(text)
         if not mentions:
-            return []
+            return [], None
         mentions = [
             (m, high)
             for m, high in _join_ranges(text, mentions)
             if m.unit is not None or m.scale != 1 or (high is not None and high.unit is not None)
         ]
         if not mentions:
-            return []  # most sentences: no need to look for metrics and periods
+            return [], None  # most sentences: no need to look for metrics and periods
         aliases, alias_of = _glossary()
         asides = [m.span() for m in _PARENS.finditer(text)] if "(" in text else []
         found = [
@@ -360,11 +369,14 @@ class FigureExtractor:
                 )
             )
             previous = (end, metric)
-        return figures
+        return figures, periods
 
     def period_of(self, text: str) -> str | None:
         """The last period a sentence names for itself (not a comparison's), resolved."""
-        named = [m for m in named_periods(text) if not m.group("prior")]
+        return self._last(named_periods(text))
+
+    def _last(self, periods: list[re.Match[str]]) -> str | None:
+        named = [m for m in periods if not m.group("prior")]
         return resolve(named[-1], self.year, self.quarter) if named else None
 
     def _period(
