@@ -14,6 +14,8 @@ Rows:
   callnlp figures    figure extraction over every sentence, with each one's period context
                      (`FigureExtractor.each`; sentence splitting not counted)
   callnlp scoring    lexicon tone and hedging of every sentence, from its tokens
+  scoring, cold      the same with the verdict cache emptied before each document, as on
+                     distinct transcripts (the repeated seeds otherwise find every pattern)
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
   jieba.cut          the jieba package, plain segmentation (list of strings)
@@ -79,7 +81,7 @@ def main() -> None:
     import jieba
     import rjieba
 
-    from callnlp import Tokenizer, analyze, load, normalize, split_sentences
+    from callnlp import Tokenizer, analyze, load, normalize, scoring, split_sentences
     from callnlp.figures import FigureExtractor
     from callnlp.scoring import LexiconScorer
     from callnlp.structure import StructureParser
@@ -101,6 +103,11 @@ def main() -> None:
     for d in normalized:
         starts = [t.start for t in tokens[id(d)]]
         bounds[id(d)] = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in split_sentences(d.text)]
+
+    def score_cold() -> None:
+        for d in normalized:
+            scoring._verdict.cache_clear()
+            scorer.score(tokens[id(d)], bounds[id(d)])
 
     def figures(doc: object) -> None:
         # one group for the whole document: a period named anywhere before a sentence can
@@ -125,6 +132,7 @@ def main() -> None:
         ("callnlp structure", lambda: consume(parser(d) for d in normalized)),
         ("callnlp figures", lambda: consume(figures(d) for d in normalized)),
         ("callnlp scoring", lambda: consume(scorer.score(tokens[id(d)], bounds[id(d)]) for d in normalized)),
+        ("scoring, cold", score_cold),
         ("callnlp text layer", text_layer),
         ("callnlp analyze", lambda: consume(analyze(d) for d in docs)),
         ("jieba.cut", lambda: consume(list(jieba.cut(t)) for t in texts)),
@@ -146,7 +154,7 @@ def main() -> None:
         vs_spacy = f"{speed / spacy_speed:>10.1f}" if spacy_speed else f"{'-':>10}"
         print(f"{name:<20}{speed:>8.2f}{speed / base:>10.2f}{vs_spacy}")
     tokenize_time = 1 / results["callnlp tokenize"]
-    for stage in ("callnlp structure", "callnlp figures", "callnlp scoring"):
+    for stage in ("callnlp structure", "callnlp figures", "scoring, cold", "callnlp scoring"):
         print(f"{stage} adds {100 / results[stage] / tokenize_time:.1f}% to tokenization time")
 
 

@@ -10,7 +10,9 @@ The lexicon scorer reads a sentence's tokens the way a careful analyst reads the
 - contrast (但, however) gives the clause after it more weight than the one before;
 - a direction word (增长, 收窄, rose, narrowed) takes its tone from what changes: a metric
   of models/metrics.tsv or a subject of the lexicon, by whether growth of it is good news,
-  so 净亏损扩大 and `costs rose` are negative and 亏损收窄 and `revenue grew 420%` positive;
+  so 净亏损扩大 and `costs rose` are negative and 亏损收窄 and `revenue grew 420%` positive
+  (an English comparative qualifies the subject right after it, `lower fuel costs`, and a
+  clause that names no subject goes on about the last metric named);
 - hedges and weak modals (可能, 不稳定, may, lumpy) make hedging, certainty (一定,
   definitely) takes some away; forward-looking words (预计, expect) or a guidance figure
   make a sentence forward-looking.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from itertools import compress, count, pairwise, repeat
 from operator import itemgetter, lt
@@ -48,21 +50,27 @@ HEDGE_KINDS = (CueKind.HEDGE, CueKind.WEAK_MODAL)
 _MODALS = (*HEDGE_KINDS, CueKind.STRONG_MODAL)
 _INNER_KINDS = {*_TONE_OR_HEDGE, *_DIRECTIONS, *_SUBJECTS, CueKind.INTENSIFIER, CueKind.DIMINISHER}
 _CUE_KINDS = {k.value for k in CueKind}
-_BREAKS = frozenset(",;:,;:()—-")
+_BREAKS = frozenset(",;:，；：()（）—-")
+_BENCHMARK = frozenset({"above", "below", "than"})
+"""Last words of an English comparison whose object is the benchmark, not the subject."""
 
 NEGATION_WINDOW = 12
 """Tokens after a negator, within its clause, whose tone it turns."""
-DENIAL_WINDOW = 6
+DENIAL_WINDOW = 10
 """Tokens after a tone word within which a negator denies it (the outage did not ...)."""
 MODIFIER_WINDOW = 2
 """Tokens between an intensifier or diminisher and the cue it scales."""
 NEGATED_POSITIVE = -0.8
-NEGATED_NEGATIVE = -0.3
-"""`not good` is nearly as bad as `bad`; `not bad` is only a little good."""
+NEGATED_NEGATIVE = -0.15
+"""`not good` is nearly as bad as `bad`; `not bad` is barely good: a denied problem (`no
+material impact`, 没有实质性影响) is reassurance, not good news."""
 INTENSIFY, DIMINISH = 1.5, 0.5
 BEFORE_CONTRAST, AFTER_CONTRAST = 0.5, 1.5
 UNATTACHED_DIRECTION = 0.5
 """The tone of a bare `rose` or `下降` whose subject the sentence does not name."""
+OBJECT_REACH = 3
+"""Tokens after an English direction word within which a tone word can be what it changes
+(`reduced our losses`); one further on is a word of its own."""
 CERTAINTY_OFFSET = 0.5
 """How much one certainty cue takes from the summed weights of modals and soft hedges."""
 
@@ -83,13 +91,14 @@ class _Entry:
     """A lexicon term as the tokenizer cuts it; entries compare by identity, which makes
     the patterns of them that key `_verdict` quick to hash."""
 
-    __slots__ = ("cues", "parts", "shown")
+    __slots__ = ("cues", "cut", "parts", "shown")
 
     def __init__(self, parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> None:
         self.parts = parts  # the tokens the term is cut into, lower case
         # A mask (`could you`) only keeps its tokens from matching anything else.
         self.cues = tuple(c for c in categories if c[0] != _MASK)
         self.shown = tuple(kind for kind, _ in self.cues if kind in _CUE_KINDS)  # reported as `cues`
+        self.cut = parts[0] in _BREAKS  # a clause break (as texts[i] in _BREAKS: no case)
 
 
 class _Start:
@@ -145,8 +154,6 @@ class _Lookup(dict):
         return [self._inner[n] for n in sorted(self._rank[p] for p in pieces if p in self._rank)]
 
 
-_Found = tuple[int, int, _Entry]
-"""A term found in a text: its first token, the token after it, its entry."""
 _Pattern = tuple[tuple[int, _Entry], ...]
 """The terms found in a sentence, each with its token counted from the first term's."""
 
@@ -204,37 +211,123 @@ class LexiconScorer:
         # hold one are looked at word by word.
         lookup = self._lookup
         texts = list(map(itemgetter(0), tokens))
-        starts = list(compress(count(), map(lookup.__getitem__, texts)))
+        starts = list(compress(_indices(len(texts)), map(lookup.__getitem__, texts)))
         bounds = list(bounds)
         scores = [_PLAIN] * len(bounds)
         for n in guided:
             scores[n] = _FORWARD
         # each sentence's share of `starts`, found at C speed too
-        los = list(map(bisect_left, repeat(starts), map(itemgetter(0), bounds)))
-        his = list(map(bisect_left, repeat(starts), map(itemgetter(1), bounds)))
+        firsts = list(map(itemgetter(0), bounds))
+        ends = list(map(itemgetter(1), bounds))
+        his = list(map(bisect_left, repeat(starts), ends))
+        if firsts[1:] == ends[:-1]:  # sentences end to end, as split_sentences cuts them
+            los = [bisect_left(starts, firsts[0]), *his[:-1]] if bounds else []
+        else:
+            los = list(map(bisect_left, repeat(starts), firsts))
+        tone_threshold, hedge_threshold = self.tone_threshold, self.hedge_threshold
+        lowered = _LOWERED.__getitem__
         for n in compress(count(), map(lt, los, his)):
-            found = _match(starts[los[n] : his[n]], lookup, texts, bounds[n][1])
-            if found:
-                scores[n] = self._judge(found, texts, tokens, n in guided)
+            # The sentence's terms with cues, the longest first, a token in one term at most:
+            # their pattern as `_verdict` takes it, the clause breaks between them counted
+            # the same way, and the cues they report. Only which terms a break parts matters,
+            # so the breaks between two terms all go on the token after the earlier one (and
+            # on the later one's own token, if it is a break): sentences that differ in no
+            # other way share a verdict.
+            end = bounds[n][1]
+            pattern: list[tuple[int, _Entry]] = []
+            cuts: list[int] = []
+            cues: list[Cue] = []
+            covered = first = prev = -1
+            for i in starts[los[n] : his[n]]:
+                if i < covered:
+                    continue
+                start = lookup[texts[i]]
+                entry = start.single
+                longer = start.longer
+                if longer and i + 1 < end and lowered(texts[i + 1]) in longer:
+                    entry = _longest(longer, texts, i, end) or entry
+                if entry is None:
+                    continue
+                covered = i + len(entry.parts)
+                if not entry.cues:
+                    continue
+                if first < 0:
+                    first = prev = i
+                else:
+                    if i > prev + 1 and not _BREAKS.isdisjoint(texts[prev + 1 : i]):
+                        cuts.append(prev + 1 - first)
+                    if entry.cut:
+                        cuts.append(i - first)
+                    prev = i
+                pattern.append((i - first, entry))
+                if entry.shown:
+                    if covered == i + 1:
+                        text, at, to = tokens[i][:3]
+                    else:
+                        parts = tokens[i:covered]
+                        text, at, to = parts[0].text, parts[0].start, parts[-1].end
+                        for before, tok in pairwise(parts):
+                            text += (" " if before.end < tok.start else "") + tok.text
+                    for kind in entry.shown:
+                        cue = _new(Cue)
+                        attrs = cue.__dict__
+                        attrs["text"], attrs["kind"], attrs["start"], attrs["end"] = text, kind, at, to
+                        cues.append(cue)
+            if first < 0:
+                continue
+            # What the terms say depends only on where they stand from one another and on
+            # the clause breaks between them, so it is worked out once per pattern.
+            scores[n] = score = _new(Score)
+            attrs = score.__dict__
+            attrs.update(_verdict(tuple(pattern), tuple(cuts), tone_threshold, hedge_threshold))
+            attrs["cues"] = tuple(cues)
+            if guided and n in guided:
+                attrs["forward_looking"] = True
         return scores
 
     @property
     def _lookup(self) -> _Lookup:
         return _index(self.tokenizer)
 
-    def _judge(self, found: list[_Found], texts: list[str], tokens: Sequence[Token], guided: bool) -> Score:
-        """The score of a sentence from the terms found in it."""
-        # What the terms say depends only on where they stand from one another and on the
-        # clause breaks between them, so it is worked out once per such pattern.
-        pattern, cuts = _pattern(found, texts)
-        sentiment, tone, hedging, hedged, forward = _verdict(
-            pattern, cuts, self.tone_threshold, self.hedge_threshold
-        )
-        return Score(sentiment, tone, hedging, hedged, guided or forward, _cues(found, tokens))
-
 
 _PLAIN = Score(0.0, Tone.NEUTRAL, 0.0, False, False)
 _FORWARD = Score(0.0, Tone.NEUTRAL, 0.0, False, True)
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which costs more
+# than the rest of scoring a sentence: `score` and `_read` fill the __dict__ of a bare
+# Score or Cue instead, which makes an object equal to what the class would make.
+_new = object.__new__
+for _cls, _names in (
+    (Score, ("sentiment", "tone", "hedging", "hedged", "forward_looking", "cues")),
+    (Cue, ("text", "kind", "start", "end")),
+):
+    if tuple(f.name for f in fields(_cls)) != _names or hasattr(_cls, "__post_init__"):
+        raise TypeError(f"{_cls.__name__} changed: update how callnlp.scoring makes its objects")
+
+_INTS: list[int] = []
+
+
+def _indices(n: int) -> list[int]:
+    """0, 1, 2, ... at least up to `n`, made once: a pass over tokens then makes no ints."""
+    global _INTS
+    ints = _INTS
+    if len(ints) < n:
+        ints = _INTS = list(range(n + n // 4 + 1024))
+    return ints
+
+
+class _Lowered(dict):
+    """Token text -> its lower case, cached: most texts come back, and str.lower makes a new
+    string (which then has to be hashed) every time."""
+
+    def __missing__(self, text: str) -> str:
+        lower = text.lower()
+        if len(self) < 500_000:
+            self[text] = lower
+        return lower
+
+
+_LOWERED = _Lowered()
 
 
 @cache
@@ -264,24 +357,6 @@ def _inner(categories: tuple[tuple[str, float], ...]) -> bool:
     return any(kind in _INNER_KINDS for kind, _ in categories)
 
 
-def _match(starts: list[int], lookup: _Lookup, texts: list[str], end: int) -> list[_Found]:
-    """The terms with cues starting at `starts`, longest first, a token in one term at most."""
-    found: list[_Found] = []
-    covered = -1
-    for i in starts:
-        if i < covered:
-            continue
-        start = lookup[texts[i]]
-        entry = start.single
-        if start.longer and i + 1 < end and texts[i + 1].lower() in start.longer:
-            entry = _longest(start.longer, texts, i, end) or entry
-        if entry is not None:
-            covered = i + len(entry.parts)
-            if entry.cues:
-                found.append((i, covered, entry))
-    return found
-
-
 def _longest(longer: dict[str, list[_Entry]], texts: list[str], i: int, end: int) -> _Entry | None:
     """The longest entry of two tokens or more at token i, if one is there."""
     for entry in longer[texts[i + 1].lower()]:
@@ -291,24 +366,6 @@ def _longest(longer: dict[str, list[_Entry]], texts: list[str], i: int, end: int
     return None
 
 
-def _pattern(found: list[_Found], texts: list[str]) -> tuple[_Pattern, tuple[int, ...]]:
-    """The terms found in a sentence as `_verdict` takes them, and the clause breaks between
-    them counted the same way. Only which terms a break parts matters, so the breaks between
-    two terms all go on the token after the earlier one (and on the later one's own token,
-    if it is a break): sentences that differ in no other way share a verdict."""
-    first = prev = found[0][0]
-    pattern, cuts = [], []
-    for i, _, entry in found:
-        if i > prev:
-            if not _BREAKS.isdisjoint(texts[prev + 1 : i]):
-                cuts.append(prev + 1 - first)
-            if texts[i] in _BREAKS:
-                cuts.append(i - first)
-            prev = i
-        pattern.append((i - first, entry))
-    return tuple(pattern), tuple(cuts)
-
-
 _Hit = tuple[int, str, float]
 """One cue of a pattern: (its token, counted from the first term's; kind; weight)."""
 
@@ -316,13 +373,14 @@ _Hit = tuple[int, str, float]
 @lru_cache(maxsize=1 << 16)  # bounded: a long batch meets ever new patterns
 def _verdict(
     pattern: _Pattern, cuts: tuple[int, ...], tone_threshold: float, hedge_threshold: float
-) -> tuple[float, Tone, float, bool, bool]:
+) -> dict[str, object]:
     """A sentence's sentiment, tone, hedging, hedged and whether its words look forward,
-    from the terms found in it and its clause breaks (`cuts`, counted as in `pattern`)."""
+    from the terms found in it and its clause breaks (`cuts`, counted as in `pattern`), as
+    the fields of its `Score` but the cues (shared: copy them, never change them)."""
     hits = [(i, kind, weight) for i, entry in pattern for kind, weight in entry.cues]
     kinds = {kind for _, kind, _ in hits}
     # Most sentences hold no tone word, or no hedge: their part of the score is zero.
-    raw = 0.0 if kinds.isdisjoint(_TONED) else _tone(hits, cuts)
+    raw = 0.0 if kinds.isdisjoint(_TONED) else _tone(hits, cuts, _attributive(pattern))
     hedge = 0.0 if kinds.isdisjoint(_MODALS) else _hedge(hits, cuts)
     sentiment = raw / math.sqrt(raw * raw + 1)
     hedging = 1 - 0.5**hedge
@@ -331,10 +389,29 @@ def _verdict(
         tone = Tone.POSITIVE
     elif sentiment <= -tone_threshold:
         tone = Tone.NEGATIVE
-    return round(sentiment, 4), tone, round(hedging, 4), hedging >= hedge_threshold, CueKind.FORWARD in kinds
+    return {
+        "sentiment": round(sentiment, 4),
+        "tone": tone,
+        "hedging": round(hedging, 4),
+        "hedged": hedging >= hedge_threshold,
+        "forward_looking": CueKind.FORWARD in kinds,
+    }
 
 
-def _tone(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
+def _attributive(pattern: _Pattern) -> dict[int, int]:
+    """English direction words (`lower`, `rising`) by token, each with the token after it:
+    a subject there is what the word qualifies. Chinese puts the subject first (成本下降)
+    and joins a qualifier with 的, so only English takes this reading. A comparison that
+    ends in a preposition (`well above`, `higher than`) names its benchmark after it, not
+    its subject: it maps to -1."""
+    return {
+        i: -1 if entry.parts[-1] in _BENCHMARK else i + len(entry.parts)
+        for i, entry in pattern
+        if entry.parts[0].isascii() and any(kind in _DIRECTIONS for kind, _ in entry.cues)
+    }
+
+
+def _tone(hits: list[_Hit], cuts: tuple[int, ...], attributive: dict[int, int] | None = None) -> float:
     """The summed tone of a sentence's cues, after direction, modifiers, negation and contrast."""
     by_kind: dict[str, list[_Hit]] = {}
     for h in hits:
@@ -344,7 +421,7 @@ def _tone(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     for n in polar:
         values[n] = hits[n][2] if hits[n][1] == CueKind.POSITIVE else -hits[n][2]
     if CueKind.INCREASE in by_kind or CueKind.DECREASE in by_kind:
-        _directions(hits, polar, values, cuts)
+        _directions(hits, polar, values, cuts, attributive or {})
     negators = by_kind.get(CueKind.NEGATOR)
     intensifiers = by_kind.get(CueKind.INTENSIFIER)
     diminishers = by_kind.get(CueKind.DIMINISHER)
@@ -368,16 +445,29 @@ def _tone(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     return raw
 
 
-def _directions(hits: list[_Hit], polar: list[int], values: list[float], cuts: tuple[int, ...]) -> None:
+def _directions(
+    hits: list[_Hit],
+    polar: list[int],
+    values: list[float],
+    cuts: tuple[int, ...],
+    attributive: dict[int, int],
+) -> None:
     """Set the value of each direction word (rose, 下降) by whether growth of what it
     changes is good news."""
     subjects = [h for h in hits if h[1] in _SUBJECTS] + [hits[p] for p in polar]
+    last = None  # the direction word read before this one, by its place in hits
     for n, (first, kind, weight) in enumerate(hits):
         if kind not in _DIRECTIONS:
             continue
-        subject = _subject(first, subjects, cuts)
+        subject = _subject(first, subjects, cuts, attributive.get(first))
         sign = 1 if kind == CueKind.INCREASE else -1
-        if subject is None:
+        prior, last = last, (n if subject is None else None)
+        if _changes_change(hits, prior, first, subject, cuts, attributive):
+            # 海外市场的增长可能会大幅放缓: a change of the change named just before it
+            # without a subject of its own (增长 as the noun, growth)
+            values[n] = sign * weight * (1 if hits[prior][1] == CueKind.INCREASE else -1)
+            values[prior] = 0.0
+        elif subject is None:
             # with no subject, a tone word of its own (slipped, 萎缩) speaks alone
             own = any(hits[p][0] == first for p in polar)
             values[n] = 0.0 if own else sign * weight * UNATTACHED_DIRECTION
@@ -393,10 +483,35 @@ def _directions(hits: list[_Hit], polar: list[int], values: list[float], cuts: t
                     values[p] = 0.0
 
 
-def _subject(first: int, subjects: list[_Hit], cuts: tuple[int, ...]) -> _Hit | None:
+def _changes_change(
+    hits: list[_Hit],
+    prior: int | None,
+    first: int,
+    subject: _Hit | None,
+    cuts: tuple[int, ...],
+    attributive: dict[int, int],
+) -> bool:
+    """Whether the direction word at token `first` changes the direction word `prior` (an
+    index in hits, None unless that word had no subject): that one stands before it in its
+    clause, nearer than its own subject."""
+    if prior is None:
+        return False
+    at = hits[prior][0]
+    if at >= first or not _same_clause(cuts, at, first):
+        return False
+    if subject is None:
+        return True
+    return (subject[0] <= at or subject[0] > first) and subject[0] != attributive.get(first)
+
+
+def _subject(
+    first: int, subjects: list[_Hit], cuts: tuple[int, ...], adjacent: int | None = None
+) -> _Hit | None:
     """What a direction word at token `first` changes: the nearest subject before it in its
     clause (or in its own word, 成本上升), else the nearest after it. A word that is both a
-    direction and a tone word (slipped, 萎缩) is not its own subject."""
+    direction and a tone word (slipped, 萎缩) is not its own subject. An English direction
+    word right before a subject (`lower fuel costs`, `higher losses`; token `adjacent`)
+    qualifies that subject, whatever stands before it."""
     before = after = None
     for s in subjects:
         at = s[0]
@@ -405,8 +520,24 @@ def _subject(first: int, subjects: list[_Hit], cuts: tuple[int, ...]) -> _Hit | 
         if at <= first:
             if before is None or at > before[0]:
                 before = s
+        elif adjacent is not None and s[1] in _POLAR and at > first + OBJECT_REACH:
+            continue  # English: `trimmed our outlook ... to reflect the weaker macro`
         elif after is None or at < after[0]:
             after = s
+    if adjacent == -1:  # `ROIC reached 19%, well above our cost of capital`: a benchmark
+        after = None
+    if after is not None and after[0] == adjacent and (before is None or before[0] != first):
+        return after
+    # 汇率不利变动压缩了利润率, headwinds from currency reduced margins: a tone word a way
+    # before is not what changes when a subject follows (`losses narrowed` stays as it is)
+    far = before is not None and before[1] in _POLAR and before[0] < first - 1
+    if far and after is not None and after[1] in _SUBJECTS:
+        return after
+    if before is None and after is None:
+        # 亏损额远小于预期，且已连续三个季度收窄: a clause without a subject of its own
+        # goes on about the last one named before it (a metric, not a tone word)
+        earlier = [s for s in subjects if s[0] < first and s[1] in _SUBJECTS]
+        return max(earlier, key=itemgetter(0)) if earlier else None
     return after if before is None else before
 
 
@@ -416,7 +547,10 @@ def _hedge(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
     negators = [h for h in hits if h[1] == CueKind.NEGATOR]
     for h in hits:
         kind, weight = h[1], h[2]
-        if kind in HEDGE_KINDS and not (negators and _near(negators, h, 1, 0, cuts)):
+        # a word that is both (unlikely, 不太可能) denies what follows it, not its own hedge
+        if kind in HEDGE_KINDS and not (
+            negators and _near([m for m in negators if m[0] != h[0]], h, 1, 0, cuts)
+        ):
             hedge += weight
             if kind is CueKind.HEDGE and weight >= 1:
                 firm += weight
@@ -455,24 +589,6 @@ def _contrast_weight(h: _Hit, contrasts: Iterable[_Hit], cuts: tuple[int, ...]) 
             elif h[0] > clause_end:
                 weight *= AFTER_CONTRAST
     return weight
-
-
-def _cues(found: list[_Found], tokens: Sequence[Token]) -> tuple[Cue, ...]:
-    """The cues a sentence reports, from the terms found in it."""
-    cues = []
-    for first, last, entry in found:
-        if not entry.shown:
-            continue
-        if last == first + 1:
-            text, start, end = tokens[first][:3]
-        else:
-            parts = tokens[first:last]
-            text, start, end = parts[0].text, parts[0].start, parts[-1].end
-            for prev, tok in pairwise(parts):
-                text += (" " if prev.end < tok.start else "") + tok.text
-        for kind in entry.shown:
-            cues.append(Cue(text, kind, start, end))
-    return tuple(cues)
 
 
 def _lexicon() -> dict[str, tuple[tuple[str, float], ...]]:

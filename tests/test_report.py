@@ -333,10 +333,13 @@ def test_report_lists_the_five_most_negative_positive_and_hedged(name: str) -> N
         listed = re.search(rf'<ol id="{name_}">(.*?)</ol>', page, re.S)
         assert listed, name_
         values = [float(v) for v in re.findall(rf"{score} ([-+]?\d\.\d\d)", listed.group(1))]
-        assert len(values) == 5
+        # five, or as many as the call has (a call that is good news has few negative sentences)
+        field = "sentiment" if score == "tone" else score
+        there = sum(1 for s in analysis.sentences if (getattr(s, field) or 0) * sign > 0)
+        assert len(values) == min(5, there) > 0
         assert all(v * sign > 0 for v in values)
         assert values == sorted(values, reverse=sign > 0)
-        assert listed.group(1).count("<mark") >= 5  # every one of them has the cues that scored it
+        assert listed.group(1).count("<mark") >= len(values)  # each of them has the cues that scored it
 
 
 # -- a real browser ----------------------------------------------------------------------

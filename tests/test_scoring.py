@@ -191,3 +191,54 @@ def test_scoring_lexicons_load_whole() -> None:
     lexicon = _lexicon()
     for term in ["lumpy", "difficult to predict", "we'll see", "不稳定", "难以预测", "存在不确定性"]:
         assert dict(lexicon[term]).get("hedge") == 1.0, term
+
+
+# English comparisons: what follows `well above` / `higher than` is the benchmark, not the
+# subject; a tone word far after a direction word is not what it changes.
+@pytest.mark.parametrize(
+    ("text", "tone"),
+    [
+        ("Return on invested capital reached 19%, well above our cost of capital.", Tone.POSITIVE),
+        ("Inventory days rose to 140, well above our target range.", Tone.NEGATIVE),
+        ("We reduced headcount this year given the weaker demand environment.", Tone.NEGATIVE),
+        ("We reduced our losses.", Tone.POSITIVE),  # a tone word right after is the object
+    ],
+)
+def test_scoring_direction_subject_in_english_comparisons(score, text: str, tone: Tone) -> None:
+    assert score(text).tone is tone
+
+
+# offsets and overshadowing: which side of the contrast carries the sentence
+@pytest.mark.parametrize(
+    ("text", "tone"),
+    [
+        ("Strength in cloud more than offset weakness in licenses.", Tone.POSITIVE),
+        ("Pricing gains were more than offset by higher costs.", Tone.NEGATIVE),
+        ("Revenue grew 6%, partially offset by currency headwinds.", Tone.POSITIVE),
+        ("Although fuel costs rose, we more than offset them with stronger yields.", Tone.POSITIVE),
+        ("The strong quarter was overshadowed by a weak outlook for China.", Tone.NEGATIVE),
+        ("We had one-time costs from the closure; excluding those, margins expanded.", Tone.POSITIVE),
+    ],
+)
+def test_scoring_offset_contrast(score, text: str, tone: Tone) -> None:
+    assert score(text).tone is tone
+
+
+# words that only look like cues: contract the noun, May the month, a metric named after
+# a loss; and `yet to` / 尚未 denying the good thing that follows
+@pytest.mark.parametrize(
+    ("text", "tone", "hedged"),
+    [
+        ("We signed a new contract with the Navy.", Tone.NEUTRAL, False),
+        ("我们签订了一份新合同。", Tone.NEUTRAL, False),
+        ("Margins could contract next year.", Tone.NEGATIVE, True),
+        ("Our annual meeting will be held on May 14.", Tone.NEUTRAL, False),
+        ("Our loss ratio was 62%.", Tone.NEUTRAL, False),
+        ("Demand has yet to recover.", Tone.NEGATIVE, False),
+        ("需求尚未恢复。", Tone.NEGATIVE, False),
+        ("Our pipeline has never been deeper.", Tone.POSITIVE, False),
+    ],
+)
+def test_scoring_lookalike_cues(score, text: str, tone: Tone, hedged: bool) -> None:
+    result = score(text)
+    assert (result.tone, result.hedged) == (tone, hedged)
