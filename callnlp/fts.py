@@ -42,15 +42,12 @@ calls research looks at first."""
 
 
 def insert(cursor, sentences: list[tuple]) -> None:
-    """Index sentences given as (terms, lang, section, role, company, date, call id, sentence)
+    """Index sentences given as (terms, tags, call id, sentence, lang, section, role)
     tuples, through a DB-API cursor inside the writer's transaction."""
     first = cursor.execute("SELECT coalesce(max(rowid), 0) + 1 FROM sentence_fts").fetchone()[0]
-    index_rows, meta = [], []
-    for n, (terms, lang, section, role, company, day, cid, index) in enumerate(sentences, start=first):
-        index_rows.append((n, terms, tags(company, day), cid, index))
-        meta.append((n, lang, section, role))
-    cursor.executemany(INSERT, index_rows)
-    cursor.executemany(INSERT_META, meta)
+    rowids = range(first, first + len(sentences))
+    cursor.executemany(INSERT, [(n, *s[:4]) for n, s in zip(rowids, sentences, strict=True)])
+    cursor.executemany(INSERT_META, [(n, *s[4:]) for n, s in zip(rowids, sentences, strict=True)])
 
 
 def search_sql(broad: dict[str, str]) -> str:

@@ -2,10 +2,10 @@
 
 Files whose bytes the store already holds are skipped before any analysis (the call id
 is the sha256 of the bytes), so a re-run only does new work and an interrupted run
-resumes where it stopped. Worker processes analyze; the calling process is the one
-writer and commits each call in its own transaction, so an interruption (Ctrl-C, kill)
-never leaves half a call behind. A file that fails is reported with its reason and the
-batch goes on.
+resumes where it stopped. Worker processes analyze and turn each record into the store's
+rows; the calling process is the one writer and commits each call in its own transaction,
+so an interruption (Ctrl-C, kill) never leaves half a call behind. A file that fails is
+reported with its reason and the batch goes on.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
-from callnlp.record import CallAnalysis
+from callnlp.schema import Rows, rows
 from callnlp.store import EventStore
 from callnlp.text import call_id
 
@@ -135,7 +134,7 @@ def ingest(
             if isinstance(result, Failure):
                 failed.append(result)
                 state.failed += 1
-            elif store.add(result[0], replace=force, vectors=result[1]):
+            elif store.add(result, replace=force):
                 ingested.append(path)
                 state.ingested += 1
             else:
@@ -245,7 +244,7 @@ def _new_files(
 
 def _analyze_all(
     todo: list[tuple[Path, int]], overrides: dict[str, str | None], workers: int | None, embed: str | None
-) -> Iterator[tuple[str, int, tuple[CallAnalysis, Any] | Failure]]:
+) -> Iterator[tuple[str, int, Rows | Failure]]:
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) <= 1:
         for path, size in todo:
@@ -276,11 +275,10 @@ def _analyze_all(
                 future.cancel()
 
 
-def _analyze_one(
-    path: Path | None, overrides: dict[str, str | None], embed: str | None
-) -> tuple[CallAnalysis, Any] | Failure:
-    """Analyze one file in a worker: (record, sentence embeddings or None), or a `Failure`
-    for every expected failure. With no path, only load what analysis needs."""
+def _analyze_one(path: Path | None, overrides: dict[str, str | None], embed: str | None) -> Rows | Failure:
+    """Analyze one file in a worker: the store's rows of the record (and of its sentence
+    embeddings), or a `Failure` for every expected failure. With no path, only load what
+    analysis needs."""
     from callnlp.pipeline import analyze
 
     if path is None:
@@ -293,11 +291,11 @@ def _analyze_one(
         if meta:
             result = replace(result, call=replace(result.call, **meta))
         vectors = _embedder(embed).encode([s.text for s in result.sentences]) if embed else None
+        return rows(result, vectors)
     except CallnlpError as exc:
         return Failure(str(path), str(exc).removeprefix(f"{path}: "))
     except Exception as exc:  # a bug must not stop the batch; the reason names it
         return Failure(str(path), f"could not be analyzed ({type(exc).__name__}: {exc}); please report this")
-    return result, vectors
 
 
 @cache

@@ -18,7 +18,6 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -93,41 +92,44 @@ class EventStore:
 
     # --- writing
 
-    def add(self, analysis: CallAnalysis, *, replace: bool = False, vectors: Any = None) -> bool:
+    def add(
+        self, analysis: CallAnalysis | schema.Rows, *, replace: bool = False, vectors: Any = None
+    ) -> bool:
         """Store one call in one transaction.
 
         Args:
-            analysis: the record to store.
+            analysis: the record to store, or its `schema.rows` (what ingest workers send).
             replace: store it again over an existing copy (re-analysis).
-            vectors: sentence embeddings (one float32 row per sentence) for semantic search.
+            vectors: sentence embeddings (one float32 row per sentence) for semantic search,
+                with a record.
 
         Returns:
             True when stored, False when the call was already there (and `replace` is off).
         """
-        t = self._tables
-        cid = analysis.call.id
+        rows = analysis if isinstance(analysis, schema.Rows) else schema.rows(analysis, vectors)
         with self._write() as conn:
             if replace:
+                t = self._tables
                 for table in reversed(t.sorted):
                     key = table.c.id if table.name == "calls" else table.c.call_id
-                    conn.execute(table.delete().where(key == cid))
+                    conn.execute(table.delete().where(key == rows.call_id))
                 if conn.dialect.name == "sqlite":
                     for statement in fts.DELETE:
-                        conn.exec_driver_sql(statement, (cid,))
-            inserted = conn.execute(
-                _insert_ignore(conn, t.calls).returning(t.calls.c.id), schema.call_row(analysis)
-            )
-            if inserted.first() is None:
-                return False  # another process stored it first: its copy is whole
-            for table, rows in schema.child_rows(analysis):
-                if rows:
-                    _insert_many(conn, t[table], rows)
-            if vectors is not None and len(vectors):
-                rows = [{"call_id": cid, "sentence": n, "vector": v.tobytes()} for n, v in enumerate(vectors)]
-                _insert_many(conn, t.embeddings, rows)
-            if conn.dialect.name == "sqlite":
-                cursor = conn.connection.cursor()
-                fts.insert(cursor, _fts_rows(analysis))
+                        conn.exec_driver_sql(statement, (rows.call_id,))
+            # the driver's own cursor: SQLAlchemy's per-statement and per-row work cost more
+            # than the database's (a call has thousands of rows)
+            cursor = conn.connection.cursor()
+            try:
+                sql = _inserts(conn.dialect.name)
+                cursor.execute(sql["calls"], rows.call)
+                if not cursor.fetchall():
+                    return False  # another process stored it first: its copy is whole
+                for table, table_rows in rows.children:
+                    if table_rows:
+                        cursor.executemany(sql[table], table_rows)
+                if conn.dialect.name == "sqlite":
+                    fts.insert(cursor, rows.search)
+            finally:
                 cursor.close()
         return True
 
@@ -444,24 +446,6 @@ class EventStore:
             raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
 
 
-def _fts_rows(a: CallAnalysis) -> list[tuple]:
-    roles = {t.index: t.role.value for t in a.turns}
-    company, day = a.call.company, a.call.date
-    return [
-        (
-            s.terms,
-            s.lang and s.lang.value,
-            s.section.value,
-            roles.get(s.turn),
-            company,
-            day,
-            a.call.id,
-            s.index,
-        )
-        for s in a.sentences
-    ]
-
-
 @cache
 def _stopwords() -> frozenset[str]:
     return frozenset(row[0] for row in lines("stopwords.txt"))
@@ -524,24 +508,19 @@ def _dataframe(result):
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _insert_many(conn, table, rows: list[dict[str, Any]] | list[tuple]) -> None:
-    """Insert rows (dicts, or tuples in column order) through the driver's executemany: a
-    call has thousands of rows, and SQLAlchemy's per-row parameter processing cost more
-    than the database's own work."""
-    names = [c.name for c in table.columns]
-    quote = conn.dialect.identifier_preparer.quote
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(names))
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ({marks})"
-    cursor = conn.connection.cursor()  # the driver's own: no per-statement SQLAlchemy work
-    try:
-        cursor.executemany(sql, rows if isinstance(rows[0], tuple) else list(map(itemgetter(*names), rows)))
-    finally:
-        cursor.close()
+@cache
+def _inserts(dialect: str) -> dict[str, str]:
+    """INSERT statements by table name, values in column order; the calls row's returns its
+    id only when it was not stored yet."""
+    from sqlalchemy.dialects import postgresql, sqlite
 
-
-def _insert_ignore(conn, table):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+    quote = (postgresql if dialect == "postgresql" else sqlite).dialect().identifier_preparer.quote
+    mark = "%s" if dialect == "postgresql" else "?"
+    sql = {}
+    for table in schema.tables().sorted:
+        names = ", ".join(quote(c.name) for c in table.columns)
+        sql[table.name] = (
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([mark] * len(table.columns))})"
+        )
+    sql["calls"] += " ON CONFLICT DO NOTHING RETURNING id"
+    return sql

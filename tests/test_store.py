@@ -7,6 +7,8 @@ from conftest import postgres
 
 from callnlp import analyze
 from callnlp.errors import OptionError, StoreError
+from callnlp.schema import SCHEMA_VERSION
+from callnlp.search import search
 from callnlp.store import EventStore, resolve_url
 
 
@@ -92,13 +94,37 @@ def test_store_migrates_a_version_1_store(tmp_path, records) -> None:
             same = sum(a.terms == b.terms for a, b in zip(back.sentences, r.sentences, strict=True))
             assert same >= 0.95 * len(r.sentences)  # re-tokenized one sentence at a time
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        version = db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(SCHEMA_VERSION),)
         indexed = db.execute(
             "SELECT count(*) FROM sentence_fts WHERE sentence_fts MATCH 'revenue'"
         ).fetchone()
         assert indexed[0] > 0
     with EventStore(path) as s:  # migrated once: a second open runs nothing (it would fail)
         assert len(s.calls()) == len(records)
+
+
+def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
+    # Version 2 indexed sentences.section and cues.kind.
+    path = tmp_path / "old.db"
+    with EventStore(path) as s:
+        for r in records[:2]:
+            s.add(r)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE INDEX sentences_section ON sentences (section)")
+        db.execute("CREATE INDEX cues_kind ON cues (kind)")
+        db.execute("UPDATE callnlp_meta SET value = '2' WHERE key = 'schema_version'")
+    with EventStore(path) as s:
+        for r in records[2:]:
+            assert s.add(r)
+        for r in records:
+            assert s.get(r.call.id) == r
+        assert search(s, "revenue").hits
+    with sqlite3.connect(path) as db:
+        indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not indexes & {"sentences_section", "cues_kind"}
+        version = db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(SCHEMA_VERSION),)
 
 
 def test_store_refuses_a_newer_store(tmp_path, monkeypatch) -> None:
