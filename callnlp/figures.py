@@ -35,7 +35,6 @@ from callnlp.units import (
     ZH_MEASURE_RE,
     ZH_UNIT_RE,
     keywords,
-    lookahead,
     trie_pattern,
 )
 
@@ -76,7 +75,7 @@ _QUALIFIERS_BEFORE = {
     Qualifier.APPROX: "大约|大概|约为|约|接近|将近|近|approximately|approx.|about|around|roughly|nearly|some",
 }
 _QUALIFIER_OF = {word: q for q, words in _QUALIFIERS_BEFORE.items() for word in words.split("|")}
-_QUALIFIER_BEFORE = re.compile(keywords(_QUALIFIER_OF) + r"\s?$", re.IGNORECASE)
+_QUALIFIER_BEFORE = re.compile(keywords(_QUALIFIER_OF) + r"\s?$")
 _QUALIFIER_AFTER = re.compile(
     r"^\s?(?:(?P<at_least>以上)|(?P<at_most>以下)|(?P<less_than>不到)|(?P<approx>左右|上下))"
 )
@@ -87,7 +86,6 @@ _GUIDANCE = re.compile(
         "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|outlook|expect|expects|expected|"
         "forecast|anticipate|project|projected|we see|will be|target|assume|could|next year|we estimate"
     ),
-    re.IGNORECASE,
 )
 _CONSENSUS = re.compile(
     keywords(
@@ -96,7 +94,6 @@ _CONSENSUS = re.compile(
         "analysts had expected|estimate of|estimates of|forecast of|forecasts of|expectation of|"
         "expectations of"
     ),
-    re.IGNORECASE,
 )
 _PRIOR = re.compile(
     keywords(
@@ -105,7 +102,6 @@ _PRIOR = re.compile(
         "the prior quarter|last quarter",
         whole="from",
     ),
-    re.IGNORECASE,
 )
 _FROM = re.compile(r"(?:从|由)\s?$")  # 从6.5亿美元增加到15亿美元
 _YOY = re.compile(
@@ -113,14 +109,12 @@ _YOY = re.compile(
         "同比|较上年同期|较去年同期|year-over-year|year over year|year-over year|year over-year|y/y|yoy|"
         "versus last year|from a year ago"
     ),
-    re.IGNORECASE,
 )
 _QOQ = re.compile(
     keywords(
         "环比|sequential|sequentially|quarter-over-quarter|quarter over quarter|quarter-over quarter|"
         "quarter over-quarter|q/q|qoq"
     ),
-    re.IGNORECASE,
 )
 _CHANGE = re.compile(
     keywords(
@@ -128,22 +122,19 @@ _CHANGE = re.compile(
         "grew|grow|growth|up|down|increase|increases|increased|decrease|decreases|decreased|rose|fell|"
         "decline|declined|dropped|expanded|contracted|improved|widened|narrowed|jumped|climbed|gained|by"
     )
-    + r"\s?(?:了)?\s?(?:超过|约|近|逾)?\s?$",
-    re.IGNORECASE,
+    + r"\s?(?:了)?\s?(?:超过|约|近|逾)?\s?$"
 )
 _DECLINE = re.compile(
     keywords(
         "下降|减少|下滑|降低|收窄|缩小|锐减|降|down|decrease|fell|declin|dropped|contracted|narrowed|lower"
     ),
-    re.IGNORECASE,
 )
-_PER_SHARE = re.compile(keywords("每股|per share|per diluted share|/share"), re.IGNORECASE)
+_PER_SHARE = re.compile(keywords("每股|per share|per diluted share|/share"))
 _LOSS_PER_SHARE = re.compile(
     keywords(
         "每股亏损|每股净亏损|loss per share|net loss per share|loss per diluted share|"
         "net loss per diluted share"
     ),
-    re.IGNORECASE,
 )
 _METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|(?:of|in|for)(?: the| our| new| total)?)?\s?")
 _METRIC_GAP = 18  # the longest text _METRIC_AFTER matches: " of the total "
@@ -212,9 +203,11 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
     alias_of = {alias: metric for alias, (metric, _) in _metric_rows().items()}
     latin = [w for w in alias_of if w.isascii()]
     han = [w for w in alias_of if not w.isascii()]
-    # English aliases match whole words; Chinese ones anywhere. Both as tries: the
-    # glossary has hundreds of aliases, tried at every character of every sentence.
-    pattern = rf"{lookahead(alias_of)}(?:(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)})"
+    # English aliases match whole words; Chinese ones anywhere. Both as tries behind a
+    # lookahead of their first characters (not as `keywords`: with hundreds of first
+    # characters its branches by lookbehind cost more than they save).
+    firsts = "".join(sorted({c for w in alias_of for c in (w[0], w[0].upper())}))
+    pattern = rf"(?=[{re.escape(firsts)}])(?:(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)})"
     return re.compile(pattern, re.IGNORECASE), alias_of
 
 
@@ -435,9 +428,14 @@ def _earlier(period: str | None, year: int | None, quarter: int | None) -> bool:
     return (y, int(q)) < (year, quarter or 1)
 
 
-# Every figure holds a digit, or a Chinese numeral right before a unit word: sentences
-# with neither (most of them) are skipped with one cheap search.
-_MAYBE = re.compile(r"\d|百分之|一半|半数|[零〇一二两三四五六七八九十百千万亿多][倍个百基元美港欧英日兆吉]")
+# Every figure holds a digit, 百分之, 一半, 半数, or a Chinese numeral right before a unit
+# word: sentences with none (most of them) are skipped with one cheap search. The first
+# character is taken from one set and then checked by lookbehind (as `units.keywords`
+# does), so the engine scans for candidates instead of trying a match everywhere.
+_MAYBE = re.compile(
+    r"[\d百一半零〇二两三四五六七八九十千万亿多]"
+    r"(?:(?<=\d)|(?<=百)分之|(?<=一)半|(?<=半)数|(?<=[零〇一二两三四五六七八九十百千万亿多])[倍个百基元美港欧英日兆吉])"
+)
 
 
 def _round(value: float | None) -> float | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from callnlp.units import keywords
 
@@ -21,11 +23,23 @@ CASES = [
 
 @pytest.mark.parametrize(("words", "whole", "text", "expected"), CASES)
 def test_units_keywords_finds_words_in_either_case(words, whole, text, expected) -> None:
-    m = re.search(keywords(words, whole), text, re.IGNORECASE)
+    m = re.search(keywords(words, whole), text)  # case-insensitive by itself
     assert (m.group() if m else None) == expected
 
 
 @pytest.mark.parametrize(("words", "whole", "text", "expected"), CASES)
 def test_units_keywords_agrees_with_a_plain_alternation(words, whole, text, expected) -> None:
     plain = "|".join([*map(re.escape, words), *(rf"\b{re.escape(w)}\b" for w in whole)])
-    assert bool(re.search(keywords(words, whole), text, re.I)) == bool(re.search(plain, text, re.I))
+    assert bool(re.search(keywords(words, whole), text)) == bool(re.search(plain, text, re.I))
+
+
+WORDS = ["预计", "预期", "增", "增长", "guide", "guidance", "Q/Q", "y/y", "year over year", "per share"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="预计期增长guidenaceGUIDEQqYy/ rsharhvo,.PpfromFROMx", max_size=40))
+def test_units_keywords_finds_the_first_word_where_an_alternation_does(text: str) -> None:
+    plain = re.compile("|".join([*map(re.escape, WORDS), r"\bfrom\b"]), re.IGNORECASE)
+    ours = re.compile(keywords(WORDS, whole=["from"]))
+    expected, found = plain.search(text), ours.search(text)
+    assert (found and found.start()) == (expected and expected.start())
