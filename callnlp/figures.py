@@ -35,28 +35,19 @@ from callnlp.units import (
     ZH_MEASURE_RE,
     ZH_UNIT_RE,
     keywords,
-    trie_pattern,
 )
 
 _ZHN = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
 _AMOUNT = rf"(?:{ARABIC_RE}|{_ZHN})(?:多?(?:[十百千]?[万亿]+|千)(?:{ARABIC_RE}|{_ZHN})?)*"
 _COUNT_WORDS = "个|家|名|位|张|台|座|款|项|笔|份"
 _RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
-# Most numbers in a call are not figures: years, 一 of 一些 or 第一, a bare 3. What makes one
-# (a unit, a scale, the low end of a range) is tested inside the engine before the match,
-# so those are skipped without a Python step; `_mentions` still decides the rest.
-_WORTH = rf"(?:多|余)?(?:\s?{ZH_UNIT_RE}|%|{ZH_MEASURE_RE}|{EN_SCALE_RE}|{EN_MEASURE_RE})"
-_UNIT_FOLLOWS = (
-    rf"(?(cur)|(?=(?:{ARABIC_RE})(?:多|余)?(?:[十百千万亿]|{_COUNT_WORDS}|(?i:{_RANGE_LINK.pattern}))"
-    rf"|{_AMOUNT}{_WORTH}))"
-)
 _MENTION = re.compile(
     rf"""
     (?=[0-9零〇一二两三四五六七八九十百千半(\-$€£¥URHCEGJ人])   # skip text that cannot start one
     (?:(?P<pct_zh>百分之(?P<pct_num>{_ZHN}|{ARABIC_RE}))
   | (?P<half>一半|半数)
   | (?:(?P<cur>{CURRENCY_RE})\s?)?
-    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?{_UNIT_FOLLOWS}(?P<num>{_AMOUNT}))
+    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?(?P<num>{_AMOUNT}))
     (?P<more>多|余)?
     (?:\s?(?P<zunit>{ZH_UNIT_RE})|(?P<zmeasure>%|{ZH_MEASURE_RE})|(?P<count>{_COUNT_WORDS})
       |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?)
@@ -203,12 +194,8 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str]]:
     alias_of = {alias: metric for alias, (metric, _) in _metric_rows().items()}
     latin = [w for w in alias_of if w.isascii()]
     han = [w for w in alias_of if not w.isascii()]
-    # English aliases match whole words; Chinese ones anywhere. Both as tries behind a
-    # lookahead of their first characters (not as `keywords`: with hundreds of first
-    # characters its branches by lookbehind cost more than they save).
-    firsts = "".join(sorted({c for w in alias_of for c in (w[0], w[0].upper())}))
-    pattern = rf"(?=[{re.escape(firsts)}])(?:(?<![a-z]){trie_pattern(latin)}(?![a-z])|{trie_pattern(han)})"
-    return re.compile(pattern, re.IGNORECASE), alias_of
+    # English aliases match whole words (no letter either side); Chinese ones anywhere
+    return re.compile(keywords(han, latin, boundary="[A-Za-z]")), alias_of
 
 
 class FigureExtractor:

@@ -61,19 +61,21 @@ def trie_pattern(words: list[str]) -> str:
     return _trie_regex(trie)
 
 
-def keywords(words: str | Iterable[str], whole: str | Iterable[str] = ()) -> str:
-    """A regex matching any of `words` anywhere, or of `whole` as whole words, in any case
-    (compile it without re.IGNORECASE). A string is read as words between `|`.
+def keywords(words: str | Iterable[str], whole: str | Iterable[str] = (), boundary: str = r"\w") -> str:
+    """A regex matching any of `words` anywhere, or of `whole` as whole words (no `boundary`
+    character either side), in any case (compile it without re.IGNORECASE). A string is
+    read as words between `|`.
 
-    The pattern opens with a set of the words' first characters, and each branch checks
-    by a lookbehind which one it got: Python's regex engine then finds candidates with a
-    tight scan over that set. Led by a lookahead, or under re.IGNORECASE with Latin
-    letters, it tried a whole match at every position (an alternation of thirty words took
-    11 µs a sentence, a lookahead-led trie 1.3 µs, this 0.7 µs).
+    Every branch opens with one literal character, each case of a first letter a branch of
+    its own, and folds case only after it: Python's regex engine then scans for those
+    characters and skips a branch on its first character. Led by a lookahead, or under
+    re.IGNORECASE with Latin letters, it tried a match at every position instead (thirty
+    guidance words: 4.6 µs a sentence as an alternation, 1.5 µs as a lookahead-led trie,
+    0.7 µs so).
 
     Example:
         >>> keywords("预计|预期|guide", whole=["from"])
-        '[FGfg预](?:(?<=[Ff])(?<!\\\\w[Ff])(?i:rom)(?!\\\\w)|(?<=[Gg])(?i:uide)|(?<=预)(?i:(?:期|计)))'
+        '(?:F(?<!\\\\w.)(?i:rom)(?!\\\\w)|f(?<!\\\\w.)(?i:rom)(?!\\\\w)|G(?i:uide)|g(?i:uide)|预(?i:(?:期|计)))'
     """
     words = words.split("|") if isinstance(words, str) else list(words)
     whole = whole.split("|") if isinstance(whole, str) else list(whole)
@@ -84,24 +86,18 @@ def keywords(words: str | Iterable[str], whole: str | Iterable[str] = ()) -> str
             group.setdefault(w[0].lower(), []).append(w[1:])
     branches = []
     for first in sorted(anywhere.keys() | bounded.keys()):
-        either = _either(first)
-        if first in bounded:
-            rest = trie_pattern(bounded[first])
-            branches.append(rf"(?<={either})(?<!\w{either})(?i:{rest})(?!\w)")
-        if first in anywhere:
-            rest = trie_pattern(anywhere[first])
-            branches.append(f"(?<={either})(?i:{rest})" if rest else f"(?<={either})")
-    firsts = "".join(sorted({c for first in anywhere.keys() | bounded.keys() for c in _cases(first)}))
-    return f"[{re.escape(firsts)}](?:{'|'.join(branches)})"
+        for case in sorted(_cases(first)):
+            lead = re.escape(case)
+            if first in bounded:
+                branches.append(rf"{lead}(?<!{boundary}.)(?i:{trie_pattern(bounded[first])})(?!{boundary})")
+            if first in anywhere:
+                rest = trie_pattern(anywhere[first])
+                branches.append(f"{lead}(?i:{rest})" if rest else lead)
+    return "(?:" + "|".join(branches) + ")"
 
 
 def _cases(ch: str) -> set[str]:
     return {ch} | {c for c in (ch.lower(), ch.upper()) if len(c) == 1}
-
-
-def _either(ch: str) -> str:
-    cases = sorted(_cases(ch))
-    return re.escape(ch) if len(cases) == 1 else "[" + "".join(map(re.escape, cases)) + "]"
 
 
 def _trie_regex(node: dict) -> str:

@@ -43,3 +43,19 @@ def test_units_keywords_finds_the_first_word_where_an_alternation_does(text: str
     ours = re.compile(keywords(WORDS, whole=["from"]))
     expected, found = plain.search(text), ours.search(text)
     assert (found and found.start()) == (expected and expected.start())
+
+
+# (boundary, text, the match expected or None): what may not touch a whole word
+BOUNDARIES = [
+    (r"\w", "Q1 revenue grew", "revenue"),
+    (r"\w", "Q1revenue grew", None),
+    ("[A-Za-z]", "Q1revenue grew", "revenue"),
+    ("[A-Za-z]", "Q1 revenues grew", None),
+    ("[A-Za-z]", "一季度收入增长", "收入"),
+]
+
+
+@pytest.mark.parametrize(("boundary", "text", "expected"), BOUNDARIES)
+def test_units_keywords_whole_words_end_at_the_boundary(boundary: str, text: str, expected) -> None:
+    m = re.search(keywords(["收入"], ["revenue"], boundary=boundary), text)
+    assert (m.group() if m else None) == expected
