@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from callnlp.units import keywords
+
 _ZH_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _EN_QUARTER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
@@ -33,6 +35,12 @@ PERIOD = re.compile(
 )
 
 
+# Every period expression holds one of these words (not 年 alone: 2025年 is no period), and
+# most sentences none: this search is several times cheaper than PERIOD's, which tries its
+# branches at every 一, 上 or t.
+_ANCHOR = re.compile(keywords("季|年度|全年|财年|今年|上年|去年|q|year|fy|fiscal"))
+
+
 def periods(text: str) -> list[re.Match[str]]:
     """The `PERIOD` matches of `text`, bare years (`2028年`) left out.
 
@@ -40,15 +48,7 @@ def periods(text: str) -> list[re.Match[str]]:
         >>> [m.group() for m in periods("2025年第一季度收入,全年指引;2028年到期")]
         ['2025年第一季度', '全年']
     """
-    # Every period expression holds one of these words, and most sentences none: a
-    # substring test is ten times cheaper than PERIOD's search, which tries its branches
-    # at every 一, 上 or t.
-    low = text.lower()
-    if not (
-        "季" in text or "年度" in text or "全年" in text or "财年" in text or "今年" in text
-        or "上年" in text or "去年" in text  # not 年 alone: 2025年 is no period
-        or "q" in low or "year" in low or "fy" in low or "fiscal" in low
-    ):  # fmt: skip
+    if not _ANCHOR.search(text):
         return []
     return [m for m in PERIOD.finditer(text) if not m.group("ybare")]
 
