@@ -40,6 +40,9 @@ from callnlp.units import (
 _ZHN = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
 _AMOUNT = rf"(?:{ARABIC_RE}|{_ZHN})(?:多?(?:[十百千]?[万亿]+|千)(?:{ARABIC_RE}|{_ZHN})?)*"
 _COUNT_WORDS = "个|家|名|位|张|台|座|款|项|笔|份"
+# A number in Chinese numerals is a figure only with a scale or unit after it (一 of 一些 or
+# 第一, 两个 are words): a short test inside the engine skips those without a Python step.
+_ZH_UNIT_AFTER = rf"(?(cur)|(?=\d|(?:{_ZHN})[万亿多余%个百基倍兆吉美元人港欧英日\sA-Za-z]))"
 _RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
 _MENTION = re.compile(
     rf"""
@@ -47,7 +50,7 @@ _MENTION = re.compile(
     (?:(?P<pct_zh>百分之(?P<pct_num>{_ZHN}|{ARABIC_RE}))
   | (?P<half>一半|半数)
   | (?:(?P<cur>{CURRENCY_RE})\s?)?
-    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?(?P<num>{_AMOUNT}))
+    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?{_ZH_UNIT_AFTER}(?P<num>{_AMOUNT}))
     (?P<more>多|余)?
     (?:\s?(?P<zunit>{ZH_UNIT_RE})|(?P<zmeasure>%|{ZH_MEASURE_RE})|(?P<count>{_COUNT_WORDS})
       |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?)
