@@ -80,7 +80,7 @@ _GUIDANCE = re.compile(
     keywords(
         "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|outlook|expect|expects|expected|"
         "forecast|anticipate|project|projected|we see|will be|target|assume|could|next year|we estimate"
-    ),
+    )
 )
 _CONSENSUS = re.compile(
     keywords(
@@ -88,7 +88,7 @@ _CONSENSUS = re.compile(
         "street estimates|analyst expected|analysts expected|analyst had expected|"
         "analysts had expected|estimate of|estimates of|forecast of|forecasts of|expectation of|"
         "expectations of"
-    ),
+    )
 )
 _PRIOR = re.compile(
     keywords(
@@ -96,20 +96,20 @@ _PRIOR = re.compile(
         "last year|prior range|previous range|prior guidance|previous guidance|previous year|"
         "the prior quarter|last quarter",
         whole="from",
-    ),
+    )
 )
 _FROM = re.compile(r"(?:从|由)\s?$")  # 从6.5亿美元增加到15亿美元
 _YOY = re.compile(
     keywords(
         "同比|较上年同期|较去年同期|year-over-year|year over year|year-over year|year over-year|y/y|yoy|"
         "versus last year|from a year ago"
-    ),
+    )
 )
 _QOQ = re.compile(
     keywords(
         "环比|sequential|sequentially|quarter-over-quarter|quarter over quarter|quarter-over quarter|"
         "quarter over-quarter|q/q|qoq"
-    ),
+    )
 )
 _CHANGE = re.compile(
     keywords(
@@ -122,17 +122,17 @@ _CHANGE = re.compile(
 _DECLINE = re.compile(
     keywords(
         "下降|减少|下滑|降低|收窄|缩小|锐减|降|down|decrease|fell|declin|dropped|contracted|narrowed|lower"
-    ),
+    )
 )
 _PER_SHARE = re.compile(keywords("每股|per share|per diluted share|/share"))
 _LOSS_PER_SHARE = re.compile(
     keywords(
         "每股亏损|每股净亏损|loss per share|net loss per share|loss per diluted share|"
         "net loss per diluted share"
-    ),
+    )
 )
 _METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|(?:of|in|for)(?: the| our| new| total)?)?\s?")
-_METRIC_GAP = 18  # the longest text _METRIC_AFTER matches: " of the total "
+_METRIC_GAP = 18  # more than the longest text _METRIC_AFTER matches (" for total ", 11)
 _PARENS = re.compile(r"\([^()]{0,200}\)")
 
 
@@ -227,7 +227,7 @@ class FigureExtractor:
             context: the period the sentences before it were about (see `period_of`),
                 used when this one names none.
         """
-        return self._figures(text, lambda: context)[0]
+        return self._figures(text, lambda: context)[0] if _MAYBE.search(text) else []
 
     def each(self, texts: Sequence[str], groups: Sequence[object]) -> list[list[Figure]]:
         """Figures of consecutive sentences, each list as `__call__` gives it. A sentence
@@ -267,7 +267,8 @@ class FigureExtractor:
     def _figures(
         self, text: str, context: Callable[[], str | None]
     ) -> tuple[list[Figure], list[re.Match[str]] | None]:
-        """The figures of a sentence, and the periods it names when they were read."""
+        """The figures of a sentence that `_MAYBE` let through, and the periods it names
+        when they were read."""
         mentions = _mentions(text)
         if not mentions:
             return [], None
@@ -293,7 +294,7 @@ class FigureExtractor:
         said = _Said(
             _QOQ.search(text) is not None,
             _YOY.search(text) is not None,
-            _CONSENSUS.search(text) is not None or _CONSENSUS.search(plain) is not None,
+            bool(_CONSENSUS.search(text) or (plain is not text and _CONSENSUS.search(plain))),
             cue.start() if cue else len(text),
         )
         figures: list[Figure] = []
@@ -435,8 +436,6 @@ def _round(value: float | None) -> float | None:
 
 
 def _mentions(text: str) -> list[_Mention]:
-    if not _MAYBE.search(text):
-        return []
     out = []
     for m in _MENTION.finditer(text):
         start, end = m.span()

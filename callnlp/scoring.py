@@ -244,8 +244,8 @@ class LexiconScorer:
                 start = lookup[texts[i]]
                 entry = start.single
                 longer = start.longer
-                if longer and i + 1 < end and lowered(texts[i + 1]) in longer:
-                    entry = _longest(longer, texts, i, end) or entry
+                if longer and i + 1 < end and (after := lowered(texts[i + 1])) in longer:
+                    entry = _longest(longer[after], texts, i, end) or entry
                 if entry is None:
                     continue
                 covered = i + len(entry.parts)
@@ -357,11 +357,11 @@ def _inner(categories: tuple[tuple[str, float], ...]) -> bool:
     return any(kind in _INNER_KINDS for kind, _ in categories)
 
 
-def _longest(longer: dict[str, list[_Entry]], texts: list[str], i: int, end: int) -> _Entry | None:
-    """The longest entry of two tokens or more at token i, if one is there."""
-    for entry in longer[texts[i + 1].lower()]:
+def _longest(entries: list[_Entry], texts: list[str], i: int, end: int) -> _Entry | None:
+    """The longest of `entries` (two tokens or more, longest first) at token i, if one is there."""
+    for entry in entries:
         k = len(entry.parts)
-        if i + k <= end and tuple(map(str.lower, texts[i : i + k])) == entry.parts:
+        if i + k <= end and tuple(map(_LOWERED.__getitem__, texts[i : i + k])) == entry.parts:
             return entry
     return None
 
