@@ -87,26 +87,80 @@ class Score:
     cues: tuple[Cue, ...] = ()
 
 
-class _Entry:
-    """A lexicon term as the tokenizer cuts it; entries compare by identity, which makes
-    the patterns of them that key `_verdict` quick to hash."""
+_BIT = {kind: 1 << n for n, kind in enumerate([*CueKind, *_SUBJECTS])}
+"""Each cue kind's bit in a sentence's mask of the kinds its terms hold."""
 
-    __slots__ = ("cues", "cut", "parts", "shown")
+
+def _bits(kinds: Iterable[str]) -> int:
+    return sum({_BIT[k] for k in kinds})
+
+
+_TONED_BITS = _bits(_TONED)
+_MODAL_BITS = _bits(_MODALS)
+_SCORED_BITS = _TONED_BITS | _MODAL_BITS
+"""Kinds without which a sentence's tone and hedging are zero."""
+_DIRECTION_BITS = _bits(_DIRECTIONS)
+_SUBJECT_BITS = _bits(_SUBJECTS)
+_VERDICT_BITS = _bits(CueKind)
+"""Kinds `_verdict` reads from a mask: those of the subjects are read from the terms."""
+_FORWARD_BIT, _NEGATOR_BIT, _INTENSIFIER_BIT, _DIMINISHER_BIT, _CONTRAST_BIT = (
+    _BIT[CueKind(k)] for k in ("forward", "negator", "intensifier", "diminisher", "contrast")
+)
+_CONTEXT_BITS = _DIRECTION_BITS | _NEGATOR_BIT | _INTENSIFIER_BIT | _DIMINISHER_BIT | _CONTRAST_BIT
+"""Kinds that change the tone of the words around them."""
+
+
+class _Sig:
+    """What `_verdict` reads of a term: its cues, and for an English direction word how
+    far on the subject it qualifies stands (`reach`: its number of tokens, -1 when it ends
+    in a benchmark word, None for any other term). Terms that read the same share one, so
+    sentences worded differently alike share a verdict."""
+
+    __slots__ = ("cues", "id", "reach", "subject")
+
+    def __init__(self, cues: tuple[tuple[str, float], ...], reach: int | None) -> None:
+        self.cues = cues
+        self.reach = reach
+        # a metric and nothing else (收入, costs) matters only to a direction word
+        self.subject = bool(cues) and all(kind in _SUBJECTS for kind, _ in cues)
+        self.id = len(_SIG_LIST)
+        _SIG_LIST.append(self)
+
+
+_SIGS: dict[tuple, _Sig] = {}
+_SIG_LIST: list[_Sig] = []
+_AT = 32
+"""A term goes into a pattern as one int, its token << _AT | its `_Sig.id`: a tuple of ints
+hashes and compares quickly."""
+_SIG_ID = (1 << _AT) - 1
+
+
+class _Entry:
+    """A lexicon term as the tokenizer cuts it."""
+
+    __slots__ = ("code", "cues", "cut", "mask", "parts", "shown")
 
     def __init__(self, parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> None:
         self.parts = parts  # the tokens the term is cut into, lower case
         # A mask (`could you`) only keeps its tokens from matching anything else.
-        self.cues = tuple(c for c in categories if c[0] != _MASK)
-        self.shown = tuple(kind for kind, _ in self.cues if kind in _CUE_KINDS)  # reported as `cues`
-        self.cut = parts[0] in _BREAKS  # a clause break (as texts[i] in _BREAKS: no case)
+        self.cues = cues = tuple(c for c in categories if c[0] != _MASK)
+        self.shown = tuple(kind for kind, _ in cues if kind in _CUE_KINDS)  # reported as `cues`
+        self.cut = parts[0] in _BREAKS  # a clause break itself
+        self.mask = _bits(kind for kind, _ in cues)
+        reach = None
+        if parts[0].isascii() and self.mask & _DIRECTION_BITS:
+            reach = -1 if parts[-1] in _BENCHMARK else len(parts)
+        key = (cues, reach)
+        self.code = (_SIGS.get(key) or _SIGS.setdefault(key, _Sig(cues, reach))).id
 
 
 class _Start:
     """The lexicon entries that start with one token."""
 
-    __slots__ = ("longer", "single")
+    __slots__ = ("brk", "longer", "single")
 
     def __init__(self, options: list[_Entry]) -> None:
+        self.brk = False  # whether the token is a clause break
         # Entries of two tokens or more by their second token, longest first: most tokens
         # that start one are not followed by its second token, and one lookup says so.
         self.longer: dict[str, list[_Entry]] = {}
@@ -121,11 +175,15 @@ class _Lookup(dict):
 
     Any casing of an English term finds it (`Revenue`, `REVENUE`). A Chinese segmenter
     word not in the lexicon counts as the terms it holds: 成本上升 as 成本 and 上升,
-    管理费用 as 费用. Answers are cached, so a text's tokens are looked up at C speed.
+    管理费用 as 费用. A clause break finds a `_Start` too, whether or not a term starts
+    with it, so the pass that finds the terms finds the breaks between them. Answers are
+    cached, so a text's tokens are looked up at C speed.
     """
 
     def __init__(self, index: dict[str, _Start], inner: dict[str, tuple]) -> None:
         super().__init__(index)
+        for text in _BREAKS:
+            self.setdefault(text, _Start([])).brk = True
         self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
         self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
         self._sizes = sorted({len(term) for term in inner})
@@ -154,8 +212,9 @@ class _Lookup(dict):
         return [self._inner[n] for n in sorted(self._rank[p] for p in pieces if p in self._rank)]
 
 
-_Pattern = tuple[tuple[int, _Entry], ...]
-"""The terms found in a sentence, each with its token counted from the first term's."""
+_Pattern = tuple[int, ...]
+"""The terms found in a sentence, each with its token counted from the first term's (as
+`_AT` says)."""
 
 
 class LexiconScorer:
@@ -209,9 +268,8 @@ class LexiconScorer:
         """
         # One C-level pass finds the few tokens that start a cue; only the sentences that
         # hold one are looked at word by word.
-        lookup = self._lookup
-        texts = list(map(itemgetter(0), tokens))
-        starts = list(compress(_indices(len(texts)), map(lookup.__getitem__, texts)))
+        found = list(map(self._lookup.__getitem__, map(itemgetter(0), tokens)))
+        starts = list(compress(_indices(len(found)), found))
         bounds = list(bounds)
         scores = [_PLAIN] * len(bounds)
         for n in guided:
@@ -225,6 +283,7 @@ class LexiconScorer:
         else:
             los = list(map(bisect_left, repeat(starts), firsts))
         tone_threshold, hedge_threshold = self.tone_threshold, self.hedge_threshold
+        unscored = _unscored(tone_threshold, hedge_threshold)
         lowered = _LOWERED.__getitem__
         for n in compress(count(), map(lt, los, his)):
             # The sentence's terms with cues, the longest first, a token in one term at most:
@@ -234,32 +293,38 @@ class LexiconScorer:
             # on the later one's own token, if it is a break): sentences that differ in no
             # other way share a verdict.
             end = bounds[n][1]
-            pattern: list[tuple[int, _Entry]] = []
+            pattern: list[int] = []
             cuts: list[int] = []
             cues: list[Cue] = []
             covered = first = prev = -1
+            mask = 0
+            broken = False  # a clause break since the last term
             for i in starts[los[n] : his[n]]:
                 if i < covered:
                     continue
-                start = lookup[texts[i]]
+                start = found[i]
                 entry = start.single
                 longer = start.longer
-                if longer and i + 1 < end and (after := lowered(texts[i + 1])) in longer:
-                    entry = _longest(longer[after], texts, i, end) or entry
-                if entry is None:
+                if longer and i + 1 < end and (after := lowered(tokens[i + 1][0])) in longer:
+                    entry = _longest(longer[after], tokens, i, end) or entry
+                if entry is None or not entry.cues:
+                    if entry is not None:
+                        covered = i + len(entry.parts)
+                    broken = broken or start.brk
                     continue
                 covered = i + len(entry.parts)
-                if not entry.cues:
-                    continue
                 if first < 0:
                     first = prev = i
+                    broken = False
                 else:
-                    if i > prev + 1 and not _BREAKS.isdisjoint(texts[prev + 1 : i]):
+                    if broken:
                         cuts.append(prev + 1 - first)
+                        broken = False
                     if entry.cut:
                         cuts.append(i - first)
                     prev = i
-                pattern.append((i - first, entry))
+                pattern.append((i - first) << _AT | entry.code)
+                mask |= entry.mask
                 if entry.shown:
                     if covered == i + 1:
                         text, at, to = tokens[i][:3]
@@ -279,7 +344,15 @@ class LexiconScorer:
             # the clause breaks between them, so it is worked out once per pattern.
             scores[n] = score = _new(Score)
             attrs = score.__dict__
-            attrs.update(_verdict(tuple(pattern), tuple(cuts), tone_threshold, hedge_threshold))
+            if not mask & _SCORED_BITS:  # no tone word, no modal: nothing to work out
+                attrs.update(unscored[mask & _FORWARD_BIT])
+            else:
+                if mask & _SUBJECT_BITS and not mask & _DIRECTION_BITS:
+                    # what a metric did is read from a direction word: without one, a
+                    # metric's name says nothing (the breaks it parts from others stay)
+                    pattern = [p for p in pattern if not _SIG_LIST[p & _SIG_ID].subject]
+                mask &= _VERDICT_BITS
+                attrs.update(_verdict(tuple(pattern), tuple(cuts), mask, tone_threshold, hedge_threshold))
             attrs["cues"] = tuple(cues)
             if guided and n in guided:
                 attrs["forward_looking"] = True
@@ -357,11 +430,11 @@ def _inner(categories: tuple[tuple[str, float], ...]) -> bool:
     return any(kind in _INNER_KINDS for kind, _ in categories)
 
 
-def _longest(entries: list[_Entry], texts: list[str], i: int, end: int) -> _Entry | None:
+def _longest(entries: list[_Entry], tokens: Sequence[Token], i: int, end: int) -> _Entry | None:
     """The longest of `entries` (two tokens or more, longest first) at token i, if one is there."""
     for entry in entries:
         k = len(entry.parts)
-        if i + k <= end and tuple(map(_LOWERED.__getitem__, texts[i : i + k])) == entry.parts:
+        if i + k <= end and tuple(_LOWERED[t[0]] for t in tokens[i : i + k]) == entry.parts:
             return entry
     return None
 
@@ -372,16 +445,16 @@ _Hit = tuple[int, str, float]
 
 @lru_cache(maxsize=1 << 16)  # bounded: a long batch meets ever new patterns
 def _verdict(
-    pattern: _Pattern, cuts: tuple[int, ...], tone_threshold: float, hedge_threshold: float
+    pattern: _Pattern, cuts: tuple[int, ...], mask: int, tone_threshold: float, hedge_threshold: float
 ) -> dict[str, object]:
     """A sentence's sentiment, tone, hedging, hedged and whether its words look forward,
-    from the terms found in it and its clause breaks (`cuts`, counted as in `pattern`), as
-    the fields of its `Score` but the cues (shared: copy them, never change them)."""
-    hits = [(i, kind, weight) for i, entry in pattern for kind, weight in entry.cues]
-    kinds = {kind for _, kind, _ in hits}
+    from the terms found in it, its clause breaks (`cuts`, counted as in `pattern`) and the
+    kinds its terms hold (`mask`, as `_bits` makes it), as the fields of its `Score` but the
+    cues (shared: copy them, never change them)."""
+    hits = [(p >> _AT, kind, weight) for p in pattern for kind, weight in _SIG_LIST[p & _SIG_ID].cues]
     # Most sentences hold no tone word, or no hedge: their part of the score is zero.
-    raw = 0.0 if kinds.isdisjoint(_TONED) else _tone(hits, cuts, _attributive(pattern))
-    hedge = 0.0 if kinds.isdisjoint(_MODALS) else _hedge(hits, cuts)
+    raw = _tone(hits, cuts, pattern, mask) if mask & _TONED_BITS else 0.0
+    hedge = _hedge(hits, cuts, mask) if mask & _MODAL_BITS else 0.0
     sentiment = raw / math.sqrt(raw * raw + 1)
     hedging = 1 - 0.5**hedge
     tone = Tone.NEUTRAL
@@ -394,8 +467,16 @@ def _verdict(
         "tone": tone,
         "hedging": round(hedging, 4),
         "hedged": hedging >= hedge_threshold,
-        "forward_looking": CueKind.FORWARD in kinds,
+        "forward_looking": bool(mask & _FORWARD_BIT),
     }
+
+
+@cache
+def _unscored(tone_threshold: float, hedge_threshold: float) -> dict[int, dict[str, object]]:
+    """The verdict of a sentence whose terms hold no tone word and no modal, by whether
+    one looks forward (its mask's forward bit)."""
+    plain = _verdict((), (), 0, tone_threshold, hedge_threshold)
+    return {0: plain, _FORWARD_BIT: {**plain, "forward_looking": True}}
 
 
 def _attributive(pattern: _Pattern) -> dict[int, int]:
@@ -404,28 +485,39 @@ def _attributive(pattern: _Pattern) -> dict[int, int]:
     and joins a qualifier with 的, so only English takes this reading. A comparison that
     ends in a preposition (`well above`, `higher than`) names its benchmark after it, not
     its subject: it maps to -1."""
-    return {
-        i: -1 if entry.parts[-1] in _BENCHMARK else i + len(entry.parts)
-        for i, entry in pattern
-        if entry.parts[0].isascii() and any(kind in _DIRECTIONS for kind, _ in entry.cues)
-    }
+    out = {}
+    for p in pattern:
+        reach = _SIG_LIST[p & _SIG_ID].reach
+        if reach is not None:
+            out[p >> _AT] = -1 if reach < 0 else (p >> _AT) + reach
+    return out
 
 
-def _tone(hits: list[_Hit], cuts: tuple[int, ...], attributive: dict[int, int] | None = None) -> float:
+def _tone(hits: list[_Hit], cuts: tuple[int, ...], pattern: _Pattern, mask: int) -> float:
     """The summed tone of a sentence's cues, after direction, modifiers, negation and contrast."""
-    by_kind: dict[str, list[_Hit]] = {}
-    for h in hits:
-        by_kind.setdefault(h[1], []).append(h)
+    if not mask & _CONTEXT_BITS:  # tone words alone, each counting as it is
+        raw = 0.0
+        for _, kind, weight in hits:
+            if kind is CueKind.POSITIVE:
+                raw += weight
+            elif kind is CueKind.NEGATIVE:
+                raw -= weight
+        return raw
     values = [0.0] * len(hits)
-    polar = [n for n, h in enumerate(hits) if h[1] in _POLAR]
-    for n in polar:
-        values[n] = hits[n][2] if hits[n][1] == CueKind.POSITIVE else -hits[n][2]
-    if CueKind.INCREASE in by_kind or CueKind.DECREASE in by_kind:
-        _directions(hits, polar, values, cuts, attributive or {})
-    negators = by_kind.get(CueKind.NEGATOR)
-    intensifiers = by_kind.get(CueKind.INTENSIFIER)
-    diminishers = by_kind.get(CueKind.DIMINISHER)
-    contrasts = by_kind.get(CueKind.CONTRAST)
+    polar = []
+    for n, (_, kind, weight) in enumerate(hits):
+        if kind is CueKind.POSITIVE:
+            values[n] = weight
+            polar.append(n)
+        elif kind is CueKind.NEGATIVE:
+            values[n] = -weight
+            polar.append(n)
+    if mask & _DIRECTION_BITS:
+        _directions(hits, polar, values, cuts, _attributive(pattern))
+    negators = _of(hits, CueKind.NEGATOR) if mask & _NEGATOR_BIT else None
+    intensifiers = _of(hits, CueKind.INTENSIFIER) if mask & _INTENSIFIER_BIT else None
+    diminishers = _of(hits, CueKind.DIMINISHER) if mask & _DIMINISHER_BIT else None
+    contrasts = _of(hits, CueKind.CONTRAST) if mask & _CONTRAST_BIT else None
     raw = 0.0
     for h, value in zip(hits, values, strict=True):
         if not value:
@@ -443,6 +535,10 @@ def _tone(hits: list[_Hit], cuts: tuple[int, ...], attributive: dict[int, int] |
             value *= (INTENSIFY if modifier[1] == CueKind.INTENSIFIER else DIMINISH) ** modifier[2]
         raw += value * _contrast_weight(h, contrasts, cuts) if contrasts else value
     return raw
+
+
+def _of(hits: list[_Hit], kind: CueKind) -> list[_Hit]:
+    return [h for h in hits if h[1] is kind]
 
 
 def _directions(
@@ -541,10 +637,10 @@ def _subject(
     return after if before is None else before
 
 
-def _hedge(hits: list[_Hit], cuts: tuple[int, ...]) -> float:
+def _hedge(hits: list[_Hit], cuts: tuple[int, ...], mask: int) -> float:
     """The summed weight of a sentence's hedges and weak modals, less what certainty offsets."""
     hedge = firm = certainty = 0.0
-    negators = [h for h in hits if h[1] == CueKind.NEGATOR]
+    negators = _of(hits, CueKind.NEGATOR) if mask & _NEGATOR_BIT else None
     for h in hits:
         kind, weight = h[1], h[2]
         # a word that is both (unlikely, 不太可能) denies what follows it, not its own hedge
