@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from itertools import compress, count, pairwise, repeat
@@ -51,6 +51,13 @@ _MODALS = (*HEDGE_KINDS, CueKind.STRONG_MODAL)
 _INNER_KINDS = {*_TONE_OR_HEDGE, *_DIRECTIONS, *_SUBJECTS, CueKind.INTENSIFIER, CueKind.DIMINISHER}
 _CUE_KINDS = {k.value for k in CueKind}
 _BREAKS = frozenset(",;:，；：()（）—-")
+# On Python 3.11 `CueKind.POSITIVE` is read through EnumType.__getattr__, at ten times the
+# cost of a global: the verdict's code reads the members it needs as these.
+_POSITIVE, _NEGATIVE = _POLAR
+_HEDGE, _STRONG_MODAL, _NEGATOR = CueKind.HEDGE, CueKind.STRONG_MODAL, CueKind.NEGATOR
+_INTENSIFIER, _DIMINISHER, _CONTRAST = CueKind.INTENSIFIER, CueKind.DIMINISHER, CueKind.CONTRAST
+_INCREASE = CueKind.INCREASE
+_NEUTRAL_TONE, _POSITIVE_TONE, _NEGATIVE_TONE = Tone.NEUTRAL, Tone.POSITIVE, Tone.NEGATIVE
 _BENCHMARK = frozenset({"above", "below", "than"})
 """Last words of an English comparison whose object is the benchmark, not the subject."""
 
@@ -363,8 +370,8 @@ class LexiconScorer:
         return _index(self.tokenizer)
 
 
-_PLAIN = Score(0.0, Tone.NEUTRAL, 0.0, False, False)
-_FORWARD = Score(0.0, Tone.NEUTRAL, 0.0, False, True)
+_PLAIN = Score(0.0, _NEUTRAL_TONE, 0.0, False, False)
+_FORWARD = Score(0.0, _NEUTRAL_TONE, 0.0, False, True)
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__, which costs more
 # than the rest of scoring a sentence: `score` and `_read` fill the __dict__ of a bare
@@ -389,18 +396,26 @@ def _indices(n: int) -> list[int]:
     return ints
 
 
-class _Lowered(dict):
-    """Token text -> its lower case, cached: most texts come back, and str.lower makes a new
-    string (which then has to be hashed) every time."""
+class _Memo(dict):
+    """`function(key)` by key, cached (500,000 keys at most), looked up at C speed."""
 
-    def __missing__(self, text: str) -> str:
-        lower = text.lower()
+    def __init__(self, function: Callable) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: object) -> object:
+        value = self.function(key)
         if len(self) < 500_000:
-            self[text] = lower
-        return lower
+            self[key] = value
+        return value
 
 
-_LOWERED = _Lowered()
+_LOWERED = _Memo(str.lower)
+"""Token text -> its lower case: most texts come back, and str.lower makes a new string
+(which then has to be hashed) every time."""
+_ROUNDED = _Memo(lambda x: round(x, 4))
+"""A score as the record gives it: the same few sums of weights come back, and rounding a
+float to decimal places goes through its decimal digits."""
 
 
 @cache
@@ -457,15 +472,15 @@ def _verdict(
     hedge = _hedge(hits, cuts, mask) if mask & _MODAL_BITS else 0.0
     sentiment = raw / math.sqrt(raw * raw + 1)
     hedging = 1 - 0.5**hedge
-    tone = Tone.NEUTRAL
+    tone = _NEUTRAL_TONE
     if sentiment >= tone_threshold:
-        tone = Tone.POSITIVE
+        tone = _POSITIVE_TONE
     elif sentiment <= -tone_threshold:
-        tone = Tone.NEGATIVE
+        tone = _NEGATIVE_TONE
     return {
-        "sentiment": round(sentiment, 4),
+        "sentiment": _ROUNDED[sentiment],
         "tone": tone,
-        "hedging": round(hedging, 4),
+        "hedging": _ROUNDED[hedging],
         "hedged": hedging >= hedge_threshold,
         "forward_looking": bool(mask & _FORWARD_BIT),
     }
@@ -498,26 +513,26 @@ def _tone(hits: list[_Hit], cuts: tuple[int, ...], pattern: _Pattern, mask: int)
     if not mask & _CONTEXT_BITS:  # tone words alone, each counting as it is
         raw = 0.0
         for _, kind, weight in hits:
-            if kind is CueKind.POSITIVE:
+            if kind is _POSITIVE:
                 raw += weight
-            elif kind is CueKind.NEGATIVE:
+            elif kind is _NEGATIVE:
                 raw -= weight
         return raw
     values = [0.0] * len(hits)
     polar = []
     for n, (_, kind, weight) in enumerate(hits):
-        if kind is CueKind.POSITIVE:
+        if kind is _POSITIVE:
             values[n] = weight
             polar.append(n)
-        elif kind is CueKind.NEGATIVE:
+        elif kind is _NEGATIVE:
             values[n] = -weight
             polar.append(n)
     if mask & _DIRECTION_BITS:
         _directions(hits, polar, values, cuts, _attributive(pattern))
-    negators = _of(hits, CueKind.NEGATOR) if mask & _NEGATOR_BIT else None
-    intensifiers = _of(hits, CueKind.INTENSIFIER) if mask & _INTENSIFIER_BIT else None
-    diminishers = _of(hits, CueKind.DIMINISHER) if mask & _DIMINISHER_BIT else None
-    contrasts = _of(hits, CueKind.CONTRAST) if mask & _CONTRAST_BIT else None
+    negators = _of(hits, _NEGATOR) if mask & _NEGATOR_BIT else None
+    intensifiers = _of(hits, _INTENSIFIER) if mask & _INTENSIFIER_BIT else None
+    diminishers = _of(hits, _DIMINISHER) if mask & _DIMINISHER_BIT else None
+    contrasts = _of(hits, _CONTRAST) if mask & _CONTRAST_BIT else None
     raw = 0.0
     for h, value in zip(hits, values, strict=True):
         if not value:
@@ -532,7 +547,7 @@ def _tone(hits: list[_Hit], cuts: tuple[int, ...], pattern: _Pattern, mask: int)
             modifier := _near(intensifiers, h, MODIFIER_WINDOW, MODIFIER_WINDOW, cuts)
             or _near(diminishers, h, MODIFIER_WINDOW, MODIFIER_WINDOW, cuts)
         ):
-            value *= (INTENSIFY if modifier[1] == CueKind.INTENSIFIER else DIMINISH) ** modifier[2]
+            value *= (INTENSIFY if modifier[1] == _INTENSIFIER else DIMINISH) ** modifier[2]
         raw += value * _contrast_weight(h, contrasts, cuts) if contrasts else value
     return raw
 
@@ -556,12 +571,12 @@ def _directions(
         if kind not in _DIRECTIONS:
             continue
         subject = _subject(first, subjects, cuts, attributive.get(first))
-        sign = 1 if kind == CueKind.INCREASE else -1
+        sign = 1 if kind == _INCREASE else -1
         prior, last = last, (n if subject is None else None)
         if _changes_change(hits, prior, first, subject, cuts, attributive):
             # 海外市场的增长可能会大幅放缓: a change of the change named just before it
             # without a subject of its own (增长 as the noun, growth)
-            values[n] = sign * weight * (1 if hits[prior][1] == CueKind.INCREASE else -1)
+            values[n] = sign * weight * (1 if hits[prior][1] == _INCREASE else -1)
             values[prior] = 0.0
         elif subject is None:
             # with no subject, a tone word of its own (slipped, 萎缩) speaks alone
@@ -571,7 +586,7 @@ def _directions(
             # A tone word outranks the glossary: 每股亏损 is an eps alias but a loss.
             tone = [hits[p] for p in polar if hits[p][0] == subject[0]]
             of = tone[0][1] if tone else subject[1]
-            good = _SUBJECTS.get(of) or (1 if of == CueKind.POSITIVE else -1)
+            good = _SUBJECTS.get(of) or (1 if of == _POSITIVE else -1)
             values[n] = sign * good * weight
             # 亏损收窄: the change is the news, not the word 亏损 (nor slipped's own tone)
             for p in polar:
@@ -640,7 +655,7 @@ def _subject(
 def _hedge(hits: list[_Hit], cuts: tuple[int, ...], mask: int) -> float:
     """The summed weight of a sentence's hedges and weak modals, less what certainty offsets."""
     hedge = firm = certainty = 0.0
-    negators = _of(hits, CueKind.NEGATOR) if mask & _NEGATOR_BIT else None
+    negators = _of(hits, _NEGATOR) if mask & _NEGATOR_BIT else None
     for h in hits:
         kind, weight = h[1], h[2]
         # a word that is both (unlikely, 不太可能) denies what follows it, not its own hedge
@@ -648,9 +663,9 @@ def _hedge(hits: list[_Hit], cuts: tuple[int, ...], mask: int) -> float:
             negators and _near([m for m in negators if m[0] != h[0]], h, 1, 0, cuts)
         ):
             hedge += weight
-            if kind is CueKind.HEDGE and weight >= 1:
+            if kind is _HEDGE and weight >= 1:
                 firm += weight
-        elif kind == CueKind.STRONG_MODAL and not (negators and _near(negators, h, 2, 0, cuts)):
+        elif kind == _STRONG_MODAL and not (negators and _near(negators, h, 2, 0, cuts)):
             certainty += weight
     # Certainty offsets modals and soft hedges (`we will definitely`), not a named
     # uncertainty (`确保它会有波动` still says it will fluctuate).
