@@ -6,8 +6,8 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import replace
-from itertools import accumulate
-from operator import countOf, itemgetter
+from itertools import accumulate, repeat
+from operator import countOf, is_not, itemgetter
 from pathlib import Path
 
 from callnlp.figures import FigureExtractor
@@ -99,7 +99,9 @@ class Analyzer:
     def _score(self, sentences: list[Sentence], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
         """The sentences with their scores and token counts."""
         starts = list(map(itemgetter(1), tokens))
-        counted = list(accumulate((t.kind is not TokenKind.PUNCT for t in tokens), initial=0))
+        counted = list(
+            accumulate(map(is_not, map(itemgetter(4), tokens), repeat(TokenKind.PUNCT)), initial=0)
+        )
         bounds = [(bisect_left(starts, s.start), bisect_left(starts, s.end)) for s in sentences]
         guided = frozenset(f.sentence for f in figures if f.kind is Kind.GUIDANCE)
         scores = self.scorer.score(tokens, bounds, guided)
