@@ -99,6 +99,21 @@ def test_scoring_modifiers_scale_tone(score, plain: str, intensified: str, dimin
 
 
 @pytest.mark.parametrize(
+    ("broken", "joined"),
+    [
+        ("我们没有裁员，需求非常强劲。", "我们没有裁员需求非常强劲。"),
+        ("No, demand was strong.", "No demand was strong."),
+        ("我们没有改变定价；需求强劲。", "我们没有改变定价需求强劲。"),
+        ("We did not change prices; demand was strong.", "We did not change prices and demand was strong."),
+    ],
+)
+def test_scoring_negation_stops_at_a_clause_break(score, broken: str, joined: str) -> None:
+    # the same words without the break are denied: the break alone keeps them good news
+    assert score(broken).tone is Tone.POSITIVE
+    assert score(joined).tone is Tone.NEGATIVE
+
+
+@pytest.mark.parametrize(
     ("text", "forward"),
     [
         ("我们预计全年收入将增长。", True),
