@@ -302,7 +302,7 @@ class FigureExtractor:
         for mention, high in mentions:
             start, end = mention.start, (high or mention).end
             unit = mention.unit or (high.unit if high else None)
-            clause = bounds[bisect.bisect_right(bounds, start) - 1]
+            clause = _clause_start(bounds, start)
             metric = _metric(text, (clause, start, end), found, previous)
             # what stands between the previous figure (or the clause's start) and this one
             before = text[max(previous[0] if previous else 0, clause) : start]
@@ -388,11 +388,7 @@ class FigureExtractor:
                 chosen = next((m for m in own if m.end() <= start), None)
             if chosen is None:
                 chosen = next(
-                    (
-                        m
-                        for m in own
-                        if m.start() >= start and bounds[bisect.bisect_right(bounds, m.start()) - 1] == clause
-                    ),
+                    (m for m in own if m.start() >= start and _clause_start(bounds, m.start()) == clause),
                     None,
                 )
         if chosen is not None:
@@ -404,6 +400,11 @@ class FigureExtractor:
         if kind is not Kind.GUIDANCE and self.year and self.quarter:
             return f"{self.year}Q{self.quarter}"
         return None
+
+
+def _clause_start(bounds: list[int], at: int) -> int:
+    """Where the clause holding offset `at` starts, given where each clause starts."""
+    return bounds[bisect.bisect_right(bounds, at) - 1]
 
 
 @lru_cache(maxsize=256)

@@ -111,7 +111,7 @@ _SUBJECT_BITS = _bits(_SUBJECTS)
 _VERDICT_BITS = _bits(CueKind)
 """Kinds `_verdict` reads from a mask: those of the subjects are read from the terms."""
 _FORWARD_BIT, _NEGATOR_BIT, _INTENSIFIER_BIT, _DIMINISHER_BIT, _CONTRAST_BIT = (
-    _BIT[CueKind(k)] for k in ("forward", "negator", "intensifier", "diminisher", "contrast")
+    _BIT[k] for k in (CueKind.FORWARD, _NEGATOR, _INTENSIFIER, _DIMINISHER, _CONTRAST)
 )
 _CONTEXT_BITS = _DIRECTION_BITS | _NEGATOR_BIT | _INTENSIFIER_BIT | _DIMINISHER_BIT | _CONTRAST_BIT
 """Kinds that change the tone of the words around them."""
@@ -145,14 +145,13 @@ _SIG_ID = (1 << _AT) - 1
 class _Entry:
     """A lexicon term as the tokenizer cuts it."""
 
-    __slots__ = ("code", "cues", "cut", "mask", "parts", "shown")
+    __slots__ = ("code", "cues", "mask", "parts", "shown")
 
     def __init__(self, parts: tuple[str, ...], categories: tuple[tuple[str, float], ...]) -> None:
         self.parts = parts  # the tokens the term is cut into, lower case
         # A mask (`could you`) only keeps its tokens from matching anything else.
         self.cues = cues = tuple(c for c in categories if c[0] != _MASK)
         self.shown = tuple(kind for kind, _ in cues if kind in _CUE_KINDS)  # reported as `cues`
-        self.cut = parts[0] in _BREAKS  # a clause break itself
         self.mask = _bits(kind for kind, _ in cues)
         reach = None
         if parts[0].isascii() and self.mask & _DIRECTION_BITS:
@@ -327,7 +326,7 @@ class LexiconScorer:
                     if broken:
                         cuts.append(prev + 1 - first)
                         broken = False
-                    if entry.cut:
+                    if start.brk:  # the term is a clause break itself
                         cuts.append(i - first)
                     prev = i
                 pattern.append((i - first) << _AT | entry.code)
@@ -374,8 +373,8 @@ _PLAIN = Score(0.0, _NEUTRAL_TONE, 0.0, False, False)
 _FORWARD = Score(0.0, _NEUTRAL_TONE, 0.0, False, True)
 
 # A frozen dataclass's __init__ sets each field through object.__setattr__, which costs more
-# than the rest of scoring a sentence: `score` and `_read` fill the __dict__ of a bare
-# Score or Cue instead, which makes an object equal to what the class would make.
+# than the rest of scoring a sentence: `score` fills the __dict__ of a bare Score or Cue
+# instead, which makes an object equal to what the class would make.
 _new = object.__new__
 for _cls, _names in (
     (Score, ("sentiment", "tone", "hedging", "hedged", "forward_looking", "cues")),
