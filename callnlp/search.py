@@ -24,7 +24,7 @@ from callnlp.record import Role, Section
 from callnlp.resources import lines
 from callnlp.store import EventStore
 from callnlp.tokenize import default_tokenizer, words
-from callnlp.units import trie_pattern
+from callnlp.units import keywords
 
 MAX_QUERY_WORDS = 32
 """A longer query keeps its first words: a pasted paragraph is still a search, not an error."""
@@ -201,8 +201,8 @@ def _glossary() -> tuple[re.Pattern[str], dict[str, str], dict[str, list[str]]]:
     topic_of = {a.casefold(): t for t, aliases in aliases_of.items() for a in aliases}
     latin = [a for a in topic_of if a.isascii()]
     han = [a for a in topic_of if not a.isascii()]
-    pattern = rf"(?<![a-z0-9]){trie_pattern(latin)}(?![a-z0-9])|{trie_pattern(han)}"
-    return re.compile(pattern, re.IGNORECASE), topic_of, aliases_of
+    # English aliases match whole words (no letter or digit either side); Chinese ones anywhere
+    return re.compile(keywords(han, latin, boundary="[A-Za-z0-9]")), topic_of, aliases_of
 
 
 def _is_zh(phrase: tuple[str, ...]) -> bool:

@@ -20,7 +20,7 @@ from functools import cache
 from callnlp.normalize import HAN, Document
 from callnlp.record import QAPair, Role, Section, Turn
 from callnlp.resources import lines
-from callnlp.units import trie_pattern
+from callnlp.units import keywords, trie_pattern
 
 _NAME_EN = r"[A-Z][A-Za-z'.-]*(?: (?:[A-Z][A-Za-z'.-]*|de|van|von|der|da|di|du|del|bin|al|la|le)){0,4}"
 _NAME_ZH = rf"[{HAN}][{HAN}·]{{1,4}}"
@@ -81,8 +81,8 @@ def _vocab() -> dict[str, object]:
         else:
             labels[text.casefold()] = Role(role)
     titles.sort(key=lambda t: -len(t[0]))
-    # Tries, not plain alternations: they are searched on every short line.
-    title_re = re.compile(rf"(?<![A-Za-z]){trie_pattern([t for t, _ in titles])}(?![A-Za-z])", re.IGNORECASE)
+    # searched on every short line: branches the engine scans for (see units.keywords)
+    title_re = re.compile(keywords((), [t for t, _ in titles], boundary="[A-Za-z]"))
     firms, suffixes = set(), []
     for text, kind in lines("firms.tsv"):
         (firms.add(text.casefold()) if kind == "firm" else suffixes.append(text.casefold()))
