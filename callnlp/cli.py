@@ -16,20 +16,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from callnlp import __version__
 from callnlp.embed import ENV_MODEL, configured
 from callnlp.errors import CallnlpError, OptionError, OutputError
-from callnlp.evaluate import Task, evaluate
-from callnlp.export import write_table
-from callnlp.figures import format_amount
-from callnlp.ingest import IngestReport, Progress, ingest
-from callnlp.pipeline import Analyzer
+from callnlp.evaluate import Task
 from callnlp.record import CallAnalysis, Role, Scope, Section
-from callnlp.report import render_report
-from callnlp.search import search
 from callnlp.store import DEFAULT_DB, ENV_DB, EventStore
-from callnlp.transformer import TransformerSentiment
+
+if TYPE_CHECKING:
+    from callnlp.ingest import IngestReport, Progress
+    from callnlp.transformer import TransformerSentiment
+
+# Each command imports what it runs when it runs: `callnlp search` is a process a user
+# starts for one query, and the whole pipeline took a fifth of its time to import.
 
 _ANALYZE_EXAMPLE = """\
 examples:
@@ -72,15 +73,26 @@ examples:
 """
 
 _SEARCH_EXAMPLE = """\
-Words in either language; a topic expands across languages (models/topics.tsv and the
-metric glossary): capex also finds 资本支出, 关税 finds tariffs, backlog finds 剩余履约义务.
-Results are grouped by call, best first, with the line to open. Quotes and operators are
+Every word of the query counts (BM25, Chinese segmented as the index is), words found
+close together count more, and a topic widens across languages at a lower weight
+(models/topics.tsv and the metric glossary): capex also finds 资本支出, 关税 finds
+tariffs, lumpy finds 不稳定. Amounts are matched by value, in any scale or language:
+"capex 200亿美元" finds "capital expenditures of $20 billion". Quotes and operators are
 read as plain words.
+
+By default the best sentences of the whole store are shown, grouped by call. --calls
+ranks calls instead (which call said this?), by the whole call's words, its best
+passage and the amounts it states, each with its best passages.
+
+--since/--until leave out calls without a date (the note says how many); --undated
+keeps them. --embed-model fuses similarity of meaning in; loading the model takes
+seconds in each process, so for many queries use the Python API, where it stays loaded.
 
 examples:
   callnlp search capex
   callnlp search 关税 --since 2025-01-01 --role executive
   callnlp search "interest expense" --section qa --limit 5
+  callnlp search "sees fy2021 adjusted eps of $3.00 to $3.25" --calls
   callnlp search "GPU supply" --company CoreWeave --json
 """
 
@@ -104,14 +116,20 @@ examples:
 """
 
 _EVAL_EXAMPLE = """\
-The file is tab-separated: sentence<TAB>label rows, or a header naming `sentence`, the label
-column (label, sentiment or hedge) and optionally `split`. Sentiment labels: positive,
-negative, neutral; hedging labels: yes, no.
+For sentiment and hedging the file is tab-separated: sentence<TAB>label rows, or a header
+naming `sentence`, the label column (label, sentiment or hedge) and optionally `split`.
+Sentiment labels: positive, negative, neutral; hedging labels: yes, no.
+
+For search it is query<TAB>expected rows, `expected` naming the call the query should find:
+a call id (or its first 6+ characters) or the transcript it was ingested from (its path, or
+its file name when unique). Each query ranks the stored calls as the API's search_calls does;
+printed are MRR@10, hit@1, hit@5 and the queries whose call did not come first.
 
 examples:
   callnlp eval sentiment corpora/labeled/en.tsv --split test
   callnlp eval hedging corpora/labeled/zh.tsv
   callnlp eval sentiment my_labels.tsv --sentiment-model ./finbert
+  callnlp eval search queries.tsv --db calls.db
 """
 
 
@@ -161,15 +179,18 @@ def _parser() -> argparse.ArgumentParser:
     p = _command(
         commands,
         "eval",
-        help="score the scorer on a labeled file: accuracy, macro-F1, confusion table",
+        help="score the scorer (accuracy, macro-F1) or search (MRR@10, hit@1) on a labeled file",
         description="Score sentiment or hedging decisions against a labeled .tsv file and print "
-        "accuracy, macro-F1, F1 per label and the confusion table.",
+        "accuracy, macro-F1, F1 per label and the confusion table; or search against a .tsv of "
+        "queries and the calls they should find, and print MRR@10, hit@1, hit@5 and the misses.",
         epilog=_EVAL_EXAMPLE,
     )
-    p.add_argument("task", choices=[t.value for t in Task], help="what the labels are")
+    p.add_argument("task", choices=[*(t.value for t in Task), "search"], help="what the labels are for")
     p.add_argument("file", help="the labeled .tsv file")
     p.add_argument("--split", metavar="NAME", help="only rows whose `split` column is NAME (e.g. test)")
     _sentiment_options(p)
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    _embed_option(p)
     p.set_defaults(run=_eval)
 
     p = _command(
@@ -207,8 +228,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=[r.value for r in Role], help="only sentences said by this role")
     p.add_argument("--section", choices=[s.value for s in Section], help="only prepared remarks or Q&A")
     p.add_argument("--lang", choices=["zh", "en"], help="only sentences in this language")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N sentences (default 20)")
-    p.add_argument("--json", action="store_true", help="print the hits as JSON")
+    p.add_argument("--undated", action="store_true", help="with --since/--until, keep calls without a date")
+    p.add_argument("--calls", action="store_true", help="rank calls, each with its best passages")
+    p.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="at most N sentences (default 20), or N calls with --calls (10)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     _embed_option(p)
     p.set_defaults(run=_search)
 
@@ -296,6 +324,8 @@ def _sentiment_options(p: argparse.ArgumentParser) -> None:
 
 
 def _sentiment(args: argparse.Namespace) -> TransformerSentiment | None:
+    from callnlp.transformer import TransformerSentiment
+
     if not args.sentiment_model:
         if args.sentiment_labels:
             raise OptionError("--sentiment-labels needs --sentiment-model; give the model too")
@@ -315,6 +345,8 @@ def _sentiment(args: argparse.Namespace) -> TransformerSentiment | None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from callnlp.pipeline import Analyzer
+
     analyzer = Analyzer(max_bytes=int(args.max_mb * 1024 * 1024), sentiment=_sentiment(args))
     source = sys.stdin.buffer.read() if args.file == "-" else args.file
     result = analyzer(source, name="<stdin>" if args.file == "-" else None)
@@ -325,6 +357,8 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from callnlp.ingest import ingest
+
     bar = None if args.quiet or not sys.stderr.isatty() else _bar
     report = ingest(
         args.paths, args.db, workers=args.workers, force=args.force, company=args.company, date=args.date,
@@ -361,10 +395,14 @@ def _ingest_summary(r: IngestReport) -> str:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from callnlp.search import search, search_calls
+
+    find, limit = (search_calls, 10) if args.calls else (search, 20)
     with EventStore(args.db) as store:
-        result = search(
+        result = find(
             store, args.query, company=args.company, since=args.since, until=args.until, role=args.role,
-            section=args.section, lang=args.lang, limit=args.limit, embedder=configured(args.embed_model),
+            section=args.section, lang=args.lang, undated=args.undated, limit=args.limit or limit,
+            embedder=configured(args.embed_model),
         )  # fmt: skip
     for note in result.notes:
         print(f"callnlp: note: {note}", file=sys.stderr)
@@ -375,27 +413,41 @@ def _search(args: argparse.Namespace) -> int:
         print("nothing to search for: the query holds no words")
         return 0
     searched = ", ".join(_fit(p, 40).rstrip() for p in result.phrases[:8])
-    if not result.hits:
-        print(f"no sentence matches (searched: {searched})")
+    if result.amounts:
+        searched += f"; amounts: {', '.join(result.amounts)}"
+    if not result.hits and not result.calls:
+        print(f"no {'call' if args.calls else 'sentence'} matches (searched: {searched})")
         return 0
-    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("«", "»")
     print(f"searched: {searched}{' ...' if len(result.phrases) > 8 else ''}")
-    for group in result.by_call():
-        first = group[0]
-        print(
-            f"\n{first.company or '-'}  {first.date or '-'}  {first.period or '-'}  "
-            f"{first.source or first.call_id[:12]}"
-        )
-        for h in group:
-            who = f"{h.speaker or '-'} ({h.role})" if h.role else "-"
-            text = h.text
-            for start, end in reversed(h.highlights):
-                text = f"{text[:start]}{bold}{text[start:end]}{plain}{text[end:]}"
-            print(f"  line {h.line:<5} {h.section:<8} {who}: {text}")
+    if args.calls:
+        for rank, c in enumerate(result.calls, start=1):
+            figures = f"  amounts: {', '.join(c.figures[:4])}" if c.figures else ""
+            head = f"{c.company or '-'}  {c.date or '-'}  {c.period or '-'}  {c.source or c.call_id[:12]}"
+            print(f"\n{rank}. {head}"
+                  f"  score {c.score:.2f}{figures}")  # fmt: skip
+            _print_hits(c.passages)
+    else:
+        for group in result.by_call():
+            first = group[0]
+            print(f"\n{first.company or '-'}  {first.date or '-'}  {first.period or '-'}  "
+                  f"{first.source or first.call_id[:12]}")  # fmt: skip
+            _print_hits(group)
     return 0
 
 
+def _print_hits(hits) -> None:
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("«", "»")
+    for h in hits:
+        who = f"{h.speaker or '-'} ({h.role})" if h.role else "-"
+        text = h.text
+        for start, end in reversed(h.highlights):
+            text = f"{text[:start]}{bold}{text[start:end]}{plain}{text[end:]}"
+        print(f"  line {h.line:<5} {h.section:<8} {who}: {text}")
+
+
 def _signals(args: argparse.Namespace) -> int:
+    from callnlp.export import write_table
+
     with EventStore(args.db) as store:
         frame = store.evidence(args.company) if args.long else store.signals(args.company)
     write_table(frame, args.output)
@@ -405,6 +457,8 @@ def _signals(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from callnlp.report import render_report
+
     with EventStore(args.db) as store:
         result = store.get(store.find(args.call))
     try:
@@ -444,7 +498,18 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    print(evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split).table())
+    from callnlp.evaluate import evaluate
+    from callnlp.search.evaluate import evaluate_search
+
+    if args.task != "search":
+        if args.db:
+            raise OptionError(f"--db is for `eval search`, not `eval {args.task}`; drop it")
+        print(evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split).table())
+        return 0
+    if args.split or args.sentiment_model or args.sentiment_labels:
+        raise OptionError("--split and --sentiment-* are for `eval sentiment` and `eval hedging`; drop them")
+    with EventStore(args.db) as store:
+        print(evaluate_search(args.file, store, embedder=configured(args.embed_model)).table())
     return 0
 
 
@@ -499,6 +564,8 @@ def _tone_table(result: CallAnalysis) -> str:
 
 
 def _figure_table(result: CallAnalysis) -> str:
+    from callnlp.figures import format_amount
+
     rows = [
         f"{'line':>5}  {'metric':<26}{'amount':>24} {'unit':<14}{'kind':<10}{'relation':<9}{'period':<8} text"
     ]

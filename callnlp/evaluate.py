@@ -13,10 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from callnlp.errors import InputNotFoundError, LabeledDataError, OptionError
-from callnlp.scoring import LexiconScorer
-from callnlp.transformer import TransformerSentiment
+
+if TYPE_CHECKING:
+    from callnlp.scoring import LexiconScorer
+    from callnlp.transformer import TransformerSentiment
 
 
 class Task(StrEnum):
@@ -147,6 +150,8 @@ def evaluate(
     if task is Task.SENTIMENT and sentiment is not None:
         predicted = [tone.value for _, tone in sentiment(texts)]
     else:
+        from callnlp.scoring import LexiconScorer
+
         scorer = scorer or LexiconScorer()
         scores = [scorer(t) for t in texts]
         if task is Task.SENTIMENT:

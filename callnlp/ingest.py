@@ -24,11 +24,14 @@ from pathlib import Path
 from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
 from callnlp.schema import Rows, rows
+from callnlp.search.index import INDEX_STAMP
 from callnlp.store import EventStore
 from callnlp.text import call_id
 
 SIDECAR_KEYS = ("company", "ticker", "date", "period")
 """What a sidecar FILE.json next to a transcript may set."""
+SYNC_EVERY = 500
+"""Stored calls are made searchable every this many during an ingest, and at its end."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,11 @@ def ingest(
                 state.unchanged += 1
             if progress:
                 progress(state)
+            if len(ingested) % SYNC_EVERY == 0 and ingested:
+                store.sync_search(wait=False)
+        store.sync_search()
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = True  # what was stored stays pending, and the next search indexes it
     finally:
         if own:
             store.close()
@@ -160,8 +166,8 @@ def ingest(
 def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Failure]]:
     """The transcript files that `paths` name, in order, without repeats.
 
-    Directories are searched recursively; hidden files and sidecar .json files are left
-    out. A path or pattern that names nothing is a failure.
+    Directories are searched recursively; hidden files, sidecar .json files and search
+    index folders are left out. A path or pattern that names nothing is a failure.
     """
     files: dict[Path, None] = {}
     failed: list[Failure] = []
@@ -170,9 +176,16 @@ def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Failure
         if path.is_file():
             files[path] = None
         elif path.is_dir():
+            # a store kept in the folder has its search index beside it: not transcripts
+            indexes = {stamp.parent for stamp in path.rglob(INDEX_STAMP)}
             for found in sorted(path.rglob("*")):
                 rel = found.relative_to(path).parts
-                if found.is_file() and not any(p.startswith(".") for p in rel) and found.suffix != ".json":
+                if (
+                    found.is_file()
+                    and not any(p.startswith(".") for p in rel)
+                    and found.suffix != ".json"
+                    and indexes.isdisjoint(found.parents)
+                ):
                     files[found] = None
         elif glob.has_magic(str(raw)):
             matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True) if Path(m).is_file())

@@ -14,7 +14,6 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from callnlp import fts
 from callnlp.record import (
     Aggregate,
     Call,
@@ -36,38 +35,23 @@ from callnlp.record import (
     Unit,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout this release writes. Opening an older store runs `MIGRATIONS` up to it."""
 
 
 def _add_search(conn) -> None:
-    """Version 2: the full-text index. Old rows get their terms by tokenizing their text."""
+    """Version 2: the terms search indexes. Old rows get theirs by tokenizing their text."""
     from callnlp.tokenize import default_tokenizer, words
 
     conn.exec_driver_sql("ALTER TABLE sentences ADD COLUMN terms TEXT")
-    for statement in search_ddl(conn.dialect.name):
-        conn.exec_driver_sql(statement)
     tok = default_tokenizer()
-    rows = conn.exec_driver_sql(
-        'SELECT s.call_id, s."index", s.text, c.company, c.date, s.lang, s.section, t.role FROM sentences s '
-        'JOIN calls c ON c.id = s.call_id LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn'
-    ).fetchall()
-    terms = [(" ".join(words(tok(text))), cid, index) for cid, index, text, *_ in rows]
+    rows = conn.exec_driver_sql('SELECT call_id, "index", text FROM sentences').fetchall()
+    terms = [(" ".join(words(tok(text))), cid, index) for cid, index, text in rows]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if terms:
         conn.exec_driver_sql(
             f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', terms
         )
-        if conn.dialect.name == "sqlite":
-            cursor = conn.connection.cursor()
-            fts.insert(
-                cursor,
-                [
-                    (words, fts.tags(company, day), cid, index, *broad)
-                    for (words, cid, index), (_, _, _, company, day, *broad) in zip(terms, rows, strict=True)
-                ],
-            )
-            cursor.close()
 
 
 def _drop_flat_indexes(conn) -> None:
@@ -78,20 +62,37 @@ def _drop_flat_indexes(conn) -> None:
     conn.exec_driver_sql("DROP INDEX IF EXISTS cues_kind")
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _add_search, 3: _drop_flat_indexes}
+def _search_index(conn) -> None:
+    """Version 4: search ranks over a Tantivy index beside an SQLite file (callnlp.search.index)
+    instead of FTS5 tables, and matches amounts through an index of figure values. Every
+    stored call is indexed at the first search."""
+    for statement in search_ddl(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("DROP TABLE IF EXISTS sentence_meta")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS sentence_fts")
+        conn.exec_driver_sql("INSERT INTO search_pending (call_id) SELECT id FROM calls")
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _add_search, 3: _drop_flat_indexes, 4: _search_index}
 """version -> the step that brings a store from version-1 to it, run in one transaction."""
 
 
 def search_ddl(dialect: str) -> list[str]:
-    """The full-text index over `sentences.terms`, which SQLAlchemy's metadata cannot say:
-    an FTS5 table (BM25) in SQLite, a generated tsvector with a GIN index in PostgreSQL."""
+    """What search needs beside the tables, which SQLAlchemy's metadata cannot say: in
+    PostgreSQL a generated tsvector of `sentences.terms` with a GIN index; in SQLite the
+    queue of calls the Tantivy index has yet to take. Both: figures by value, for amounts."""
+    values = "CREATE INDEX IF NOT EXISTS figures_value ON figures (unit, value)"
     if dialect == "postgresql":
         return [
             "ALTER TABLE sentences ADD COLUMN IF NOT EXISTS tsv tsvector "
             "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(terms, ''))) STORED",
             "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
+            values,
         ]
-    return list(fts.DDL)
+    from callnlp.search.index import PENDING_DDL
+
+    return [PENDING_DDL, values]
 
 
 class _Tables:
@@ -279,8 +280,6 @@ class Rows:
     """The calls row."""
     children: tuple[tuple[str, list[tuple]], ...]
     """(table, rows) of every other table."""
-    search: list[tuple]
-    """(terms, tags, call id, sentence, lang, section, role) per sentence: `fts.insert`'s."""
 
     @property
     def call_id(self) -> str:
@@ -294,16 +293,13 @@ def rows(a: CallAnalysis, vectors: Any = None) -> Rows:
     stored = datetime.now(UTC).isoformat(timespec="seconds")
     call = (cid, c.source, c.language._value_, c.company, c.date, c.period, c.encoding, c.tokens,
             json.dumps(list(c.warnings)), c.ticker, stored)  # fmt: skip
-    roles = {t.index: t.role._value_ for t in a.turns}
-    tags = fts.tags(c.company, c.date)
-    sentences, cues, search = [], [], []
+    sentences, cues = [], []
     for s in a.sentences:
         lang, section = _text(s.lang), s.section._value_
         sentences.append(
             (cid, s.index, s.turn, s.line, s.start, s.end, s.text, lang, s.sentiment, _text(s.tone),
              s.hedging, s.hedged, s.forward_looking, section, s.tokens, s.terms)
         )  # fmt: skip
-        search.append((s.terms, tags, cid, s.index, lang, section, roles.get(s.turn)))
         cues += [(cid, s.index, n, x.text, x.kind._value_, x.start, x.end) for n, x in enumerate(s.cues)]
     turns = [
         (cid, t.index, t.speaker, t.role._value_, t.title, t.firm, t.section._value_, t.translates, t.line,
@@ -330,7 +326,7 @@ def rows(a: CallAnalysis, vectors: Any = None) -> Rows:
         ("signals", [(cid, k, json.dumps(v), n) for n, (k, v) in enumerate(a.signals.items())]),
         ("embeddings", [] if vectors is None else [(cid, n, v.tobytes()) for n, v in enumerate(vectors)]),
     )
-    return Rows(call, children, search)
+    return Rows(call, children)
 
 
 def _text(value: Enum | None) -> str | None:

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from functools import cache
+from contextlib import closing, contextmanager
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from callnlp import fts, schema
+from callnlp import schema
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
 from callnlp.record import CallAnalysis
-from callnlp.resources import lines
 
 DEFAULT_DB = "callnlp.db"
 ENV_DB = "CALLNLP_DB"
@@ -73,16 +73,32 @@ class EventStore:
 
     def __init__(self, url: str | os.PathLike | None = None) -> None:
         self.url = resolve_url(url)
-        self._engine = _engine(self.url)
-        self._tables = schema.tables()
+        self.file = None if self.url.startswith("postgresql") else Path(self.url.removeprefix("sqlite:///"))
+        if self.file is not None and str(self.file) in ("", ":memory:"):
+            raise OptionError("an SQLite store is a file (its search index sits beside it): give a path")
+        if self.file is not None and not self.file.parent.is_dir():
+            raise StoreError(f"cannot create the store {self.file}: its folder does not exist")
         self._migrate()
 
     def __repr__(self) -> str:
-        return f"EventStore({self._engine.url.render_as_string(hide_password=True)!r})"
+        shown = self.url if self.file else self._engine.url.render_as_string(hide_password=True)
+        return f"EventStore({shown!r})"
 
     def close(self) -> None:
         """Release the store's connections."""
-        self._engine.dispose()
+        if "_engine" in self.__dict__:
+            self._engine.dispose()
+
+    @cached_property
+    def _engine(self):
+        """SQLAlchemy's engine, made when first needed: a search reads an SQLite store
+        through the standard library (see `rows`), as SQLAlchemy's import alone took a third
+        of a search's process time."""
+        return _engine(self.url)
+
+    @property
+    def _tables(self) -> schema._Tables:
+        return schema.tables()
 
     def __enter__(self) -> EventStore:
         return self
@@ -113,9 +129,6 @@ class EventStore:
                 for table in reversed(t.sorted):
                     key = table.c.id if table.name == "calls" else table.c.call_id
                     conn.execute(table.delete().where(key == rows.call_id))
-                if conn.dialect.name == "sqlite":
-                    for statement in fts.DELETE:
-                        conn.exec_driver_sql(statement, (rows.call_id,))
             # the driver's own cursor: SQLAlchemy's per-statement and per-row work cost more
             # than the database's (a call has thousands of rows)
             cursor = conn.connection.cursor()
@@ -127,8 +140,8 @@ class EventStore:
                 for table, table_rows in rows.children:
                     if table_rows:
                         cursor.executemany(sql[table], table_rows)
-                if conn.dialect.name == "sqlite":
-                    fts.insert(cursor, rows.search)
+                if conn.dialect.name == "sqlite":  # for the search index: see sync_search
+                    cursor.execute("INSERT INTO search_pending (call_id) VALUES (?)", (rows.call_id,))
             finally:
                 cursor.close()
         return True
@@ -249,14 +262,14 @@ class EventStore:
 
         from callnlp.scoring import HEDGE_KINDS
 
-        figures, params = self._filtered(
+        figures, params = self.filtered(
             "SELECT s.call_id, c.company, c.date, c.period, 'figure' AS type, s.\"index\" AS sentence, "
             's.line, f.start, f."end", f.text, f.metric, f.value, f.low, f.high, f.unit, f.kind, f.period '
             "AS figure_period, t.speaker, t.role, s.section FROM figures f "
             'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence',
             {"company": company},
         )
-        cues, _ = self._filtered(
+        cues, _ = self.filtered(
             "SELECT s.call_id, c.company, c.date, c.period, 'hedge' AS type, s.\"index\" AS sentence, "
             's.line, x.start, x."end", x.text, NULL, NULL, NULL, NULL, NULL, x.kind, NULL, '
             "t.speaker, t.role, s.section FROM cues x "
@@ -288,69 +301,62 @@ class EventStore:
 
     # --- search (callnlp.search builds on these)
 
-    def match(
-        self, phrases: list[tuple[str, ...]], filters: dict[str, str | None], limit: int, any_phrase: bool
-    ) -> list[tuple[str, int, float]]:
-        """(call id, sentence, score) of the sentences matching `phrases`, best first.
+    def sync_search(self, wait: bool = True) -> int:
+        """Bring the search index up to date with the stored calls; the calls left unindexed.
 
-        With `any_phrase`, a sentence matches any one phrase; else it must hold every word
-        of the (single) phrase, and when none does, any of its words.
+        An SQLite store's index (a Tantivy folder beside the file, see callnlp.search.index)
+        takes the calls stored since the last sync; `search` syncs first, and `ingest` as it
+        goes. PostgreSQL indexes each sentence as it is stored: nothing to do.
+
+        Args:
+            wait: wait while another process (an ingest) is writing the index; without it,
+                return at once and count what is still pending.
         """
-        from sqlalchemy import text
+        index = self.search_index
+        return 0 if index is None else index.sync(wait)
 
-        words = phrases[0]
-        content = [(w,) for w in words if w not in _stopwords()]
-        attempts = [phrases] if any_phrase else [[words]]
-        if not any_phrase and len(words) > 1 and content:
-            attempts.append(content)
-        for n, attempt in enumerate(attempts):
-            every = not any_phrase and n == 0
-            sql, params = self._match_sql(attempt, every, filters)
-            if sql is None:
-                return []  # the filters leave no call (a date range outside the store)
-            with self._engine.connect() as conn:
-                rows = conn.execute(text(sql), {**params, "limit": limit}).fetchall()
-            if rows:
-                return [(cid, int(index), float(score)) for cid, index, score in rows]
-        return []
+    @cached_property
+    def search_index(self):
+        """The Tantivy index of an SQLite store (None for PostgreSQL)."""
+        if self.file is None:
+            return None
+        from callnlp.search.index import SearchIndex
 
-    def _match_sql(
-        self, phrases: list[tuple[str, ...]], every: bool, filters: dict[str, str | None]
-    ) -> tuple[str | None, dict[str, Any]]:
-        if self._engine.dialect.name == "postgresql":
-            # rank normalization 2 divides by the sentence's length: as with BM25, a short
-            # sentence about the topic ranks above a long one that mentions it in passing
-            params: dict[str, Any] = {}
-            parts = []
-            for n, phrase in enumerate(phrases):
-                params[f"p{n}"] = " ".join(phrase)
-                parts.append(f"{'plainto' if every else 'phraseto'}_tsquery('simple', :p{n})")
-            sql, more = self._filtered(
-                'SELECT s.call_id, s."index", ts_rank_cd(s.tsv, q.q, 2) AS score '
-                f"FROM sentences s CROSS JOIN (SELECT {' || '.join(parts)} AS q) q",
-                filters,
-                "s.tsv @@ q.q",
-            )
-            return f"{sql} ORDER BY score DESC LIMIT :limit", {**params, **more}
-        # FTS5 alone, filters included (see callnlp.fts): no join before the LIMIT
-        dates = (None, None)
-        if (filters.get("since") is None) != (filters.get("until") is None):
+        return SearchIndex(self.file)
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of one read-only SQL query (with named `:parameters`), as dicts."""
+        if self.file is None:
+            from sqlalchemy import text
+
             with self._engine.connect() as conn:
-                dates = tuple(conn.exec_driver_sql("SELECT min(date), max(date) FROM calls").first())
-        query = fts.match(phrases, every, filters, dates)
-        broad = {key: filters[key] for key in fts.BROAD if filters.get(key)}
-        params = {"q": query, "ranked": fts.RANKED - 1, **broad}
-        return (fts.search_sql(broad), params) if query else (None, {})
+                return [dict(r) for r in conn.execute(text(sql), params or {}).mappings()]
+        with closing(sqlite3.connect(self.file, timeout=SQLITE_BUSY_MS / 1000)) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(sql, params or {})]
+
+    def call_count(self) -> int:
+        """How many calls the store holds."""
+        return self.rows("SELECT count(*) AS n FROM calls")[0]["n"]
+
+    def undated(self, company: str | None = None) -> int:
+        """How many stored calls (of `company`) have no date."""
+        where = " AND lower(company) = :company" if company else ""
+        sql = f"SELECT count(*) AS n FROM calls WHERE date IS NULL{where}"
+        return self.rows(sql, {"company": (company or "").lower()})[0]["n"]
 
     @staticmethod
-    def _filtered(select: str, filters: dict[str, str | None], condition: str = "1 = 1") -> tuple[str, dict]:
-        """`select` (over sentences `s`) joined with its call and turn, and the filters applied."""
+    def filtered(select: str, filters: dict[str, str | None], condition: str = "1 = 1") -> tuple[str, dict]:
+        """`select` (over sentences `s`) joined with its call and turn, and the filters applied
+        (company, since, until, role, section, lang; with `undated`, calls without a date pass
+        the date filters)."""
         params: dict[str, Any] = {}
         where = [condition]
         for key, clause in _FILTERS.items():
             if filters.get(key) is not None:
                 params[key] = filters[key].lower() if key == "company" else filters[key]
-                where.append(clause)
+                undated = key in ("since", "until") and filters.get("undated")
+                where.append(f"({clause} OR c.date IS NULL)" if undated else clause)
         joins = (
             "JOIN calls c ON c.id = s.call_id "
             'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn'
@@ -366,45 +372,37 @@ class EventStore:
         approximate index (pgvector, faiss) is the next step beyond that.
         """
         import numpy as np
-        from sqlalchemy import text
 
-        sql, params = self._filtered(
-            'SELECT s.call_id, s."index", e.vector FROM embeddings e '
+        sql, params = self.filtered(
+            'SELECT s.call_id, s."index" AS sentence, e.vector FROM embeddings e '
             'JOIN sentences s ON s.call_id = e.call_id AND s."index" = e.sentence',
             filters,
         )
-        with self._engine.connect() as conn:
-            rows = conn.execute(text(sql), params).fetchall()
+        rows = self.rows(sql, params)
         if not rows:
             return []
-        matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in rows), dtype=np.float32)
+        scores = matrix.reshape(len(rows), -1) @ np.asarray(vector, dtype=np.float32)
         best = np.argsort(-scores)[:limit]
-        return [(rows[i][0], int(rows[i][1]), float(scores[i])) for i in best]
+        return [(rows[i]["call_id"], int(rows[i]["sentence"]), float(scores[i])) for i in best]
 
     def has_embeddings(self) -> bool:
         """Whether any stored sentence has an embedding."""
-        with self._engine.connect() as conn:
-            return conn.execute(self._tables.embeddings.select().limit(1)).first() is not None
+        return bool(self.rows("SELECT 1 AS one FROM embeddings LIMIT 1"))
 
     def hit_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
         """What a search hit shows, for (call id, sentence) keys."""
-        from sqlalchemy import text
-
         if not keys:
             return {}
         # one query for all hits: the 20 hits of a search often come from 20 calls
         wanted = " OR ".join(f'(s.call_id = :c{n} AND s."index" = :i{n})' for n in range(len(keys)))
         params = {f"{k}{n}": v for n, (cid, index) in enumerate(keys) for k, v in (("c", cid), ("i", index))}
-        sql = text(
+        sql = (
             'SELECT s.call_id, c.company, c.date, c.period, c.source, s."index" AS sentence, s.line, s.text, '
             "t.speaker, t.role, s.section, s.lang FROM sentences s JOIN calls c ON c.id = s.call_id "
             f'LEFT JOIN turns t ON t.call_id = s.call_id AND t."index" = s.turn WHERE {wanted}'
         )
-        with self._engine.connect() as conn:
-            return {
-                (row["call_id"], row["sentence"]): dict(row) for row in conn.execute(sql, params).mappings()
-            }
+        return {(row["call_id"], row["sentence"]): row for row in self.rows(sql, params)}
 
     # --- plumbing
 
@@ -413,7 +411,23 @@ class EventStore:
         with self._engine.connect().execution_options(callnlp_write=True) as conn, conn.begin():
             yield conn
 
+    def _version(self) -> int | None:
+        """The store's schema version, None when that cannot be read (a new store)."""
+        errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        if self.file is None:
+            from sqlalchemy.exc import DBAPIError
+
+            errors = (DBAPIError,)
+        try:
+            found = self.rows("SELECT value FROM callnlp_meta WHERE key = 'schema_version'")
+        except errors:
+            return None
+        return int(found[0]["value"]) if found else None
+
     def _migrate(self) -> None:
+        # a store of this release's layout (the usual case) is opened without a write
+        if self._version() == schema.SCHEMA_VERSION:
+            return
         from sqlalchemy.exc import OperationalError
 
         meta = self._tables.meta
@@ -446,11 +460,6 @@ class EventStore:
             raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
 
 
-@cache
-def _stopwords() -> frozenset[str]:
-    return frozenset(row[0] for row in lines("stopwords.txt"))
-
-
 _FILTERS = {
     "company": "lower(c.company) = :company",
     "since": "c.date >= :since",
@@ -476,9 +485,6 @@ def _engine(url: str):
                 "a PostgreSQL store needs psycopg 3; install it with: pip install 'callnlp[postgres]'"
             ) from None
         return create_engine(url, pool_pre_ping=True)
-    path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:" and not Path(path).parent.is_dir():
-        raise StoreError(f"cannot create the store {path}: its folder does not exist")
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")

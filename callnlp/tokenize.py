@@ -185,7 +185,8 @@ class Tokenizer:
         gc.disable()
         try:
             tokens = self._raw(text, offsets or OffsetMap.identity(len(text)))
-            if self._joins and self._mixed.search(text):
+            # every mixed-script word holds Han: English text needs no dictionary at all
+            if HAN_CHAR.search(text) and self._joins and self._mixed.search(text):
                 tokens = self._join(tokens)
             return tokens
         finally:
@@ -201,7 +202,7 @@ class Tokenizer:
         append, extend = out.append, out.extend
         new = tuple.__new__
         make = partial(new, Token)
-        cut = self._jieba.cut
+        cut = None  # jieba's dictionary loads with the first Han run, not for English text
         hmm = self.hmm
         kind_of, lang_of = _KIND_OF.__getitem__, _LANG_OF.__getitem__
         word, quantity, code, punct = TokenKind.WORD, TokenKind.QUANTITY, TokenKind.CODE, TokenKind.PUNCT
@@ -219,6 +220,8 @@ class Tokenizer:
                 hi = norm[k + 1]
                 delta = orig[k] - norm[k] if norm[k + 1] - norm[k] == orig[k + 1] - orig[k] else None
             if group == "zh":
+                if cut is None:
+                    cut = self._jieba.cut
                 words = cut(m.group(), hmm)
                 kinds = list(map(kind_of, words))
                 if delta is not None and e <= hi:

@@ -5,7 +5,7 @@ from conftest import CORPORA, postgres, seed_paths
 
 from callnlp import analyze
 from callnlp.errors import OptionError
-from callnlp.search import search
+from callnlp.search import search, search_calls
 from callnlp.store import EventStore
 
 
@@ -35,6 +35,8 @@ def test_search_capex_finds_the_cfo_in_chinese(store) -> None:
         ("backlog", "剩余履约义务"),
         ("backlog", "收入待确认金额"),
         ("剩余履约义务", "remaining performance obligations"),
+        ("lumpy", "不稳定"),  # hedging crosses languages too
+        ("不稳定", "lumpy"),
     ],
 )
 def test_search_crosses_languages(store, query: str, expected: str) -> None:
@@ -65,9 +67,11 @@ def test_search_interest_expense_in_qa_finds_the_question_and_answer(store) -> N
         " ",
     ],
 )
-def test_search_malformed_queries_never_error(store, query: str) -> None:
-    result = search(store, query)
+@pytest.mark.parametrize("find", [search, search_calls])
+def test_search_malformed_queries_never_error(store, query: str, find) -> None:
+    result = find(store, query)
     assert isinstance(result.hits, tuple)
+    assert isinstance(result.calls, tuple)
 
 
 def test_search_no_hits_is_an_empty_result(store) -> None:
@@ -119,3 +123,62 @@ def test_search_groups_hits_by_call(store) -> None:
     groups = search(store, "revenue", limit=30).by_call()
     assert len({g[0].call_id for g in groups}) == len(groups)
     assert all(len({h.call_id for h in g}) == 1 for g in groups)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "capex 200亿美元",  # Chinese amount
+        "capital expenditures of $20 billion",  # the same amount in English words and scale
+        "资本支出 $20 billion",
+    ],
+)
+def test_search_matches_amounts_by_value_in_any_language(store, query: str) -> None:
+    # seed 000 guides capex to 200亿美元至230亿美元: each query's amount lies in that range
+    hits = search(store, query, limit=3).hits
+    assert any("资本支出在200亿美元至230亿美元之间" in h.text for h in hits), [h.text for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "source"),
+    [
+        ("第一季度资本支出总计19亿美元", "000_"),
+        ("关税政策变化很快 难以预测", "interpreted_tianlan_2025q3"),
+        ("capex was $96 million", "en_colon_northwind_q1_2026"),
+        ("tariffs are a modest headwind", "en_fool_helios_q2_2025"),
+        ("资本支出4.7亿元 盐城二期", "zh_qa_style_jinghong_2025q2"),
+        ("fiscal 2025 revenue $2.39 billion to $2.40 billion", "en_sa_quantaridge_q3_2025"),
+        ("model training GPU servers capex RMB 35.7 million", "interpreted_tianlan_2025q3"),
+        ("GPU servers 资本支出 3570万元", "interpreted_tianlan_2025q3"),  # the amount in Chinese
+    ],
+)
+def test_search_calls_puts_the_call_that_said_it_first(store, query: str, source: str) -> None:
+    calls = search_calls(store, query, limit=5).calls
+    assert all(c.passages for c in calls)
+    assert [c.score for c in calls] == sorted((c.score for c in calls), reverse=True)
+    assert source in calls[0].source, [c.source for c in calls]
+
+
+@pytest.mark.parametrize(
+    ("query", "said"), [("capex of $96 million", "$96 million"), ("capex of 9600万美元", "$96 million")]
+)
+def test_search_calls_lists_the_amounts_that_matched(store, query: str, said: str) -> None:
+    best = search_calls(store, query, limit=3).calls[0]
+    assert said in best.figures
+    assert any(said in p.text for p in best.passages)
+
+
+def test_search_says_how_many_undated_calls_a_date_filter_left_out(store) -> None:
+    dated = search(store, "关税", since="2025-01-01", limit=50)
+    undated = [c for c in EventStore.calls(store) if not c["date"]]
+    assert undated  # the seeds carry no date
+    assert any(f"{len(undated)} calls without a date" in n and "--undated" in n for n in dated.notes)
+    kept = search(store, "关税", since="2025-01-01", undated=True, limit=50)
+    assert {h.call_id for h in kept.hits} > {h.call_id for h in dated.hits}
+    assert not any("without a date" in n for n in kept.notes)
+
+
+@pytest.mark.parametrize(("since", "message"), [("2025/01/01", "YYYY-MM-DD"), ("soon", "YYYY-MM-DD")])
+def test_search_rejects_malformed_dates(store, since: str, message: str) -> None:
+    with pytest.raises(OptionError, match=message):
+        search(store, "capex", since=since)

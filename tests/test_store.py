@@ -76,32 +76,62 @@ def test_store_frames_for_research(store, records) -> None:
     assert qa["hedging"].between(0, 1).all()
 
 
+def _age(path, version: int, *statements: str) -> None:
+    """Make the store at `path` look as release `version` wrote it: no search index beside
+    it (before version 4 there was none), and `statements` undone what came later."""
+    import shutil
+
+    shutil.rmtree(f"{path}.search")
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE search_pending")
+        db.execute("DROP INDEX figures_value")
+        for statement in statements:
+            db.execute(statement)
+        db.execute(f"UPDATE callnlp_meta SET value = '{version}' WHERE key = 'schema_version'")
+
+
 def test_store_migrates_a_version_1_store(tmp_path, records) -> None:
-    # Version 1 (the first release) had no full-text index: make one as it wrote it.
+    # Version 1 (the first release) had no search at all.
     path = tmp_path / "old.db"
     with EventStore(path) as s:
         for r in records:
             s.add(r)
-    with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE sentence_fts")
-        db.execute("DROP TABLE sentence_meta")
-        db.execute("ALTER TABLE sentences DROP COLUMN terms")
-        db.execute("UPDATE callnlp_meta SET value = '1' WHERE key = 'schema_version'")
+        s.sync_search()
+    _age(path, 1, "ALTER TABLE sentences DROP COLUMN terms")
     with EventStore(path) as s:
         for r in records:
             back = s.get(r.call.id)
             assert back.call == r.call
             same = sum(a.terms == b.terms for a, b in zip(back.sentences, r.sentences, strict=True))
             assert same >= 0.95 * len(r.sentences)  # re-tokenized one sentence at a time
+        assert {h.call_id for h in search(s, "revenue", limit=50).hits} == {r.call.id for r in records}
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone()
         assert version == (str(SCHEMA_VERSION),)
-        indexed = db.execute(
-            "SELECT count(*) FROM sentence_fts WHERE sentence_fts MATCH 'revenue'"
-        ).fetchone()
-        assert indexed[0] > 0
     with EventStore(path) as s:  # migrated once: a second open runs nothing (it would fail)
         assert len(s.calls()) == len(records)
+
+
+def test_store_migrates_a_version_3_store(tmp_path, records) -> None:
+    # Version 3 searched FTS5 tables inside the file; version 4 a Tantivy index beside it.
+    path = tmp_path / "old.db"
+    with EventStore(path) as s:
+        for r in records:
+            s.add(r)
+        s.sync_search()
+    _age(
+        path,
+        3,
+        "CREATE VIRTUAL TABLE sentence_fts USING fts5(terms, tags, call_id UNINDEXED, sentence UNINDEXED)",
+        "CREATE TABLE sentence_meta (rowid INTEGER PRIMARY KEY, lang TEXT, section TEXT, role TEXT)",
+    )
+    with EventStore(path) as s:
+        assert {h.call_id for h in search(s, "revenue", limit=50).hits} == {r.call.id for r in records}
+    with sqlite3.connect(path) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert "sentence_fts" not in tables
+        assert {"search_pending", "figures_value"} <= tables
+        assert db.execute("SELECT count(*) FROM search_pending").fetchone() == (0,)
 
 
 def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
