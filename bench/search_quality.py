@@ -16,10 +16,9 @@ non-blank bullet of each (`rng.choice`, the same rng), writes them as a queries 
 MRR@10 (1/rank of the call when in the first ten, else 0, averaged), hit@1 and hit@5 of
 each, the MRR difference, and the median wall time of `callnlp search QUERY --db DB
 --calls` run as its own process (the venv's `callnlp`, so Python start-up, imports and
-opening the index are counted) over the first 10 queries, after one untimed run; without
-`--calls` when the CLI does not take it yet. Then whether the bars are met: MRR@10 >=
-0.80, at least plain BM25's + 0.08, process median < 300 ms. Last, the queries callnlp
-did not rank first.
+opening the index are counted) over the first 10 queries, after one untimed run. Then
+whether the bars are met: MRR@10 >= 0.80, at least plain BM25's + 0.08, process median
+< 300 ms. Last, the queries callnlp did not rank first.
 
     python bench/search_quality.py                          # ../shared/dev/ectsum-val, 80 queries
     python bench/search_quality.py --queries 40 --seed 3
@@ -123,25 +122,24 @@ def plain_results(data: Path, queries: list[tuple[str, str]]) -> list[Result]:
     return results
 
 
-def process_ms(db: Path, queries: list[str], embed_model: str | None) -> tuple[list[float], bool]:
-    """Wall times of `callnlp search` as its own process, and whether `--calls` was taken."""
-    command = [str(Path(sys.executable).parent / "callnlp"), "search", "--db", str(db)]
+def process_ms(db: Path, queries: list[str], embed_model: str | None) -> list[float]:
+    """Wall times of `callnlp search --calls` as its own process."""
+    command = [str(Path(sys.executable).parent / "callnlp"), "search", "--calls", "--db", str(db)]
     if embed_model:
         command += ["--embed-model", embed_model]
 
-    def run(query: str, calls: bool) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run([*command, query, *(["--calls"] if calls else [])], capture_output=True)
+    def run(query: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([*command, query], capture_output=True)
 
-    first = run(queries[0], True)  # untimed: the file cache and the check of the flag
-    calls = not (first.returncode == 2 and b"unrecognized arguments" in first.stderr)
+    run(queries[0])  # untimed: the file cache
     times = []
     for query in queries:
         start = time.perf_counter()
-        done = run(query, calls)
+        done = run(query)
         times.append(1000 * (time.perf_counter() - start))
         if done.returncode != 0:
             sys.exit(f"callnlp search failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-    return times, calls
+    return times
 
 
 def main() -> None:
@@ -168,7 +166,7 @@ def main() -> None:
                 write_queries(queries, Path(tmp)), store, embedder=configured(args.embed_model), limit=LIMIT
             )
         plain = measure(plain_results(data, queries), LIMIT)
-        times, calls = process_ms(db, [q for q, _ in queries[:TIMED]], args.embed_model)
+        times = process_ms(db, [q for q, _ in queries[:TIMED]], args.embed_model)
 
     median = statistics.median(times)
     over = ours.mrr - plain.mrr
@@ -179,9 +177,8 @@ def main() -> None:
     for name, e in (("callnlp", ours), ("plain BM25", plain)):
         print(f"{name:<14}{e.mrr:>8.3f}{e.hit1:>8.3f}{e.hit5:>8.3f}")
     print(f"MRR difference: {over:+.3f}")
-    flag = "--calls" if calls else "no --calls (the CLI does not take it yet)"
     print(
-        f"`callnlp search` process, {flag}: median {median:.0f} ms over {len(times)} queries "
+        f"`callnlp search --calls` process: median {median:.0f} ms over {len(times)} queries "
         f"(min {min(times):.0f}, max {max(times):.0f})"
     )
     bars = [

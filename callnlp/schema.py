@@ -82,17 +82,20 @@ def search_ddl(dialect: str) -> list[str]:
     """What search needs beside the tables, which SQLAlchemy's metadata cannot say: in
     PostgreSQL a generated tsvector of `sentences.terms` with a GIN index; in SQLite the
     queue of calls the Tantivy index has yet to take. Both: figures by value, for amounts."""
-    values = "CREATE INDEX IF NOT EXISTS figures_value ON figures (unit, value)"
+    values = [
+        "CREATE INDEX IF NOT EXISTS figures_value ON figures (unit, value)",
+        "CREATE INDEX IF NOT EXISTS figures_low ON figures (unit, low)",
+    ]
     if dialect == "postgresql":
         return [
             "ALTER TABLE sentences ADD COLUMN IF NOT EXISTS tsv tsvector "
             "GENERATED ALWAYS AS (to_tsvector('simple', coalesce(terms, ''))) STORED",
             "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
-            values,
+            *values,
         ]
     from callnlp.search.index import PENDING_DDL
 
-    return [PENDING_DDL, values]
+    return [PENDING_DDL, *values]
 
 
 class _Tables:

@@ -26,7 +26,7 @@ from typing import Any
 from callnlp.embed import ENV_MODEL
 from callnlp.errors import OptionError
 from callnlp.record import Role, Section
-from callnlp.search.quantities import match_figures
+from callnlp.search.quantities import Matches, match_figures
 from callnlp.search.query import Query, read_query, topic_pattern
 from callnlp.store import EventStore
 
@@ -38,7 +38,11 @@ FIGURE_WEIGHT = 1.0
 """Plus this much of the summed weights of the query's amounts it states."""
 CANDIDATES = 100
 """Calls re-ranked by their evidence: the best of the whole store by call-level BM25 (at
-least ten times the calls asked for), and every call holding one of the query's amounts."""
+least ten times the calls asked for; with role, section or language filters, the calls of
+the best passages those filters pass), and the calls stating one of the query's amounts
+when no more of them do."""
+PASSAGES = 5
+"""Sentences read per candidate call for its best passages (the best of all candidates')."""
 
 
 @dataclass(frozen=True)
@@ -160,13 +164,17 @@ def search(
         return SearchResult(query, (), notes=("the query holds no searchable words",))
     notes = _notes(store, filters)
     depth = limit * 3 if embedder else limit
+    engine = _engine(store)
+    figures = match_figures(store, q.figures, filters, engine.sentence_count())
     if q.topics and not lang:
         # a topic is searched in both languages, whose BM25 scores do not compare (Chinese
         # sentences hold fewer, longer words): each language is ranked on its own, and the
         # two interleaved by rank
-        ranked = _fuse(*(_sentences(store, q, {**filters, "lang": one}, depth) for one in ("en", "zh")))
+        ranked = _fuse(
+            *(_sentences(engine, q, {**filters, "lang": one}, depth, figures) for one in ("en", "zh"))
+        )
     else:
-        ranked = _sentences(store, q, filters, depth)
+        ranked = _sentences(engine, q, filters, depth, figures)
     semantic = _semantic(store, embedder, notes)
     if semantic:
         ranked = _fuse(
@@ -217,24 +225,42 @@ def search_calls(
         return SearchResult(query, (), notes=("the query holds no searchable words",))
     notes = _notes(store, filters)
     engine = _engine(store)
+    depth = max(CANDIDATES, 10 * limit)
     broad = {k: filters[k] for k in ("company", "since", "until", "undated")}
-    whole = dict(engine.calls(q, broad, max(CANDIDATES, 10 * limit)))
     figures = match_figures(store, q.figures, filters, engine.sentence_count())
-    candidates = list(dict.fromkeys([*whole, *figures.calls]))
+    passage_filters = any(filters[k] for k in ("role", "section", "lang"))
+    if passage_filters:
+        # only calls with a passage the filters pass qualify: those of the best such passages
+        first = engine.sentences(q, filters, PASSAGES * depth)
+        candidates = list(dict.fromkeys(cid for cid, _, _ in first))[:depth]
+        whole = dict(engine.calls(q, broad, depth, calls=candidates))
+    else:
+        whole = dict(engine.calls(q, broad, depth))
+        candidates = list(whole)
+    if len(figures.calls) <= depth:  # an amount few calls state brings its calls in
+        candidates += [cid for cid in figures.calls if cid not in whole]
     best: dict[str, list[tuple[int, float]]] = {}
-    for cid, index, score in engine.sentences(q, filters, 20 * len(candidates), calls=candidates):
-        best.setdefault(cid, []).append((index, score))
     for (cid, index), weight in figures.sentences.items():
         best.setdefault(cid, []).append((index, FIGURE_WEIGHT * weight))
-    passage_filters = any(filters[k] for k in ("role", "section", "lang"))
     quarter = _quarter_weights(store, q, candidates)
-    scores = {
-        cid: whole.get(cid, 0.0) + PASSAGE_WEIGHT * max((s for _, s in best.get(cid, ())), default=0.0)
-        + FIGURE_WEIGHT * figures.calls.get(cid, 0.0) + quarter.get(cid, 0.0)
-        for cid in candidates
-        if cid in best or not passage_filters
-    }  # fmt: skip
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def ranking() -> list[tuple[str, float]]:
+        scores = {
+            cid: whole.get(cid, 0.0) + PASSAGE_WEIGHT * max((s for _, s in best.get(cid, ())), default=0.0)
+            + FIGURE_WEIGHT * figures.calls.get(cid, 0.0) + quarter.get(cid, 0.0)
+            for cid in candidates
+            if cid in best or not passage_filters
+        }  # fmt: skip
+        return sorted(scores.items(), key=lambda kv: -kv[1])
+
+    def read_passages(calls: list[str]) -> None:
+        for cid, index, score in engine.sentences(q, filters, PASSAGES * len(calls), calls=calls):
+            best.setdefault(cid, []).append((index, score))
+
+    read_passages(candidates)
+    # a call shown with none of its sentences among the best of all: read its own, rank again
+    read_passages([cid for cid, _ in ranking()[:limit] if cid not in best])
+    ranked = ranking()
     semantic = _semantic(store, embedder, notes)
     if semantic:
         nearest: dict[str, float] = {}
@@ -266,12 +292,15 @@ def search_calls(
     return SearchResult(query, q.phrases, (), semantic, tuple(notes), calls, _amounts(q))
 
 
-def _sentences(store: EventStore, q: Query, filters: dict[str, Any], depth: int) -> list[tuple[Any, float]]:
-    """((call id, sentence), score) of the best sentences: BM25, and the query's amounts."""
-    engine = _engine(store)
+def _sentences(
+    engine: Any, q: Query, filters: dict[str, Any], depth: int, figures: Matches
+) -> list[tuple[Any, float]]:
+    """((call id, sentence), score) of the best sentences (in `filters["lang"]` when set):
+    BM25, and the query's amounts they state."""
     scores = {(cid, index): score for cid, index, score in engine.sentences(q, filters, depth)}
-    for key, weight in match_figures(store, q.figures, filters, engine.sentence_count()).sentences.items():
-        scores[key] = scores.get(key, 0.0) + FIGURE_WEIGHT * weight
+    for key, weight in figures.sentences.items():
+        if not filters["lang"] or figures.langs.get(key) == filters["lang"]:
+            scores[key] = scores.get(key, 0.0) + FIGURE_WEIGHT * weight
     return sorted(scores.items(), key=lambda kv: -kv[1])[:depth]
 
 

@@ -29,6 +29,8 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import tantivy
+
 from callnlp.errors import StoreError
 from callnlp.search.query import (
     ALIAS_WEIGHT,
@@ -126,8 +128,6 @@ class SearchIndex:
             return None
 
     def _open(self, fresh: bool, stamp: dict[str, Any]) -> dict[str, Any]:
-        import tantivy
-
         if fresh:
             shutil.rmtree(self.path, ignore_errors=True)
             for kind in KINDS:
@@ -198,8 +198,6 @@ class SearchIndex:
     def _replace(self, writers: dict[str, Any], ids: list[str]) -> None:
         """Put the stored calls `ids` in the index in place of their old copies (a call no
         longer stored is only removed)."""
-        import tantivy
-
         marks = ", ".join("?" * len(ids))
         with self._connect() as conn:
             calls = conn.execute(f"SELECT id, company, date FROM calls WHERE id IN ({marks})", ids)
@@ -234,8 +232,6 @@ class SearchIndex:
         self, query: Query, filters: dict[str, Any], limit: int, calls: Sequence[str] | None = None
     ) -> list[tuple[str, int, float]]:
         """(call id, sentence, BM25) of the best sentences of the whole store (or of `calls`)."""
-        import tantivy
-
         musts = _filters(filters, "sentence")
         if calls is not None:
             musts.append(tantivy.Query.term_set_query(_schema("sentence"), "call", list(calls)))
@@ -248,14 +244,17 @@ class SearchIndex:
         """How many sentences the index holds."""
         return self._indexes["sentence"].searcher().num_docs
 
-    def calls(self, query: Query, filters: dict[str, Any], limit: int) -> list[tuple[str, float]]:
-        """(call id, BM25 of the whole call) of the best calls of the store."""
-        searcher, hits = self._search("call", _ranked(query, "call"), _filters(filters, "call"), limit)
+    def calls(
+        self, query: Query, filters: dict[str, Any], limit: int, calls: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(call id, BM25 of the whole call) of the best calls of the store (or of `calls`)."""
+        musts = _filters(filters, "call")
+        if calls is not None:
+            musts.append(tantivy.Query.term_set_query(_schema("call"), "call", list(calls)))
+        searcher, hits = self._search("call", _ranked(query, "call"), musts, limit)
         return [(searcher.doc(a)["call"][0], score) for score, a in hits]
 
     def _search(self, kind: str, ranked: Any, musts: list[Any], limit: int) -> tuple[Any, list]:
-        import tantivy
-
         searcher = self._indexes[kind].searcher()
         if ranked is None or limit < 1:
             return searcher, []
@@ -276,8 +275,6 @@ def _stamp_of(store_key: str) -> dict[str, Any]:
 def _ranked(query: Query, kind: str) -> Any:
     """The scoring part of a query: every content word, and at lower weights the topics it
     names and its pairs (in sentences only: a call's text is indexed without positions)."""
-    import tantivy
-
     schema = _schema(kind)
     term = tantivy.Query.term_query
     should = [term(schema, "terms", t) for t in query.terms]
@@ -297,8 +294,6 @@ def _ranked(query: Query, kind: str) -> Any:
 
 
 def _filters(filters: dict[str, Any], kind: str) -> list[Any]:
-    import tantivy
-
     schema = _schema(kind)
     musts = []
     if filters.get("company"):
@@ -347,8 +342,6 @@ def _day(day: str, end: bool = False) -> int | None:
 
 @cache
 def _schema(kind: str) -> Any:
-    import tantivy
-
     b = tantivy.SchemaBuilder()
     b.add_text_field("call", tokenizer_name="raw", stored=True, index_option="basic")
     # terms are cut and lower-cased by callnlp (search_terms), so the index splits on spaces only

@@ -46,10 +46,12 @@ class PostgresSearch:
             self.store.rows("SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'sentences'")[0]["n"]
         )
 
-    def calls(self, query: Query, filters: dict[str, Any], limit: int) -> list[tuple[str, float]]:
-        """(call id, summed rank of its matching sentences) of the best calls."""
+    def calls(
+        self, query: Query, filters: dict[str, Any], limit: int, calls: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(call id, summed rank of its matching sentences) of the best calls (of `calls`)."""
         broad = {k: v for k, v in filters.items() if k in ("company", "since", "until", "undated")}
-        sql, params = self._matches("s.call_id", query, broad, None)
+        sql, params = self._matches("s.call_id", query, broad, calls)
         if sql is None:
             return []
         rows = self.store.rows(

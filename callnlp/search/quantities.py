@@ -22,6 +22,12 @@ from callnlp.store import EventStore
 
 BAND = 0.05
 """Stored values within 5% of a query's are fetched, and then checked for rounding."""
+SPAN = 10.0
+"""A stored range is found when its low end is at most this many times below the value
+looked for (`$50 million to $2 billion` is no statement of $1 billion)."""
+MAX_FOUND = 2000
+"""An amount stated in more sentences than this (`10%`, `$1 million`) is too common to
+tell calls apart, and is left out rather than read in full."""
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -33,11 +39,13 @@ class Matches:
         calls: call id -> the summed weight of the query's amounts the call states.
         sentences: (call id, sentence) -> the summed weight of those its sentence states.
         texts: call id -> the stored figures' texts that matched, as written.
+        langs: (call id, sentence) -> the sentence's language.
     """
 
     calls: dict[str, float]
     sentences: dict[tuple[str, int], float]
     texts: dict[str, list[str]]
+    langs: dict[tuple[str, int], str | None]
 
 
 def match_figures(
@@ -56,20 +64,24 @@ def match_figures(
         sentences: how many sentences the store holds.
     """
     if not any(f.unit for f in figures):
-        return Matches({}, {}, {})
+        return Matches({}, {}, {}, {})
     calls = store.call_count()
     by_call: dict[str, float] = defaultdict(float)
     by_sentence: dict[tuple[str, int], float] = defaultdict(float)
     texts: dict[str, list[str]] = defaultdict(list)
+    langs: dict[tuple[str, int], str | None] = {}
     select = (
-        "SELECT f.call_id, f.sentence, f.value, f.low, f.high, f.text FROM figures f "
+        "SELECT f.call_id, f.sentence, f.value, f.low, f.high, f.text, s.lang FROM figures f "
         'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence'
     )
+    # both halves walk an index on (unit, value) or (unit, low), not every figure of a unit
     values, params = store.filtered(select, filters, "f.unit = :unit AND f.value BETWEEN :lo AND :hi")
     ranges, _ = store.filtered(
-        select, filters, "f.unit = :unit AND f.value IS NULL AND f.low <= :hi AND f.high >= :lo"
+        select,
+        filters,
+        "f.unit = :unit AND f.low BETWEEN :floor AND :hi AND f.high >= :lo AND f.value IS NULL",
     )
-    sql = f"{values} UNION ALL {ranges}"
+    sql = f"{values} UNION ALL {ranges} LIMIT {MAX_FOUND + 1}"
     for f in figures:
         if f.unit is None:
             continue
@@ -80,7 +92,10 @@ def match_figures(
         for unit, factor in [(f.unit.value, 1.0), *_convertible().get(f.unit.value, [])]:
             lo, hi = sorted((low * factor, high * factor))
             band = {"unit": unit, "lo": lo - abs(lo) * BAND, "hi": hi + abs(hi) * BAND}
+            band["floor"] = band["lo"] / SPAN if lo > 0 else band["lo"] * SPAN
             found += [(row, factor) for row in store.rows(sql, {**params, **band})]
+        if len(found) > MAX_FOUND:
+            continue
         precision = _precision(f)
         hits = [
             row
@@ -97,7 +112,8 @@ def match_figures(
             by_sentence[key] += _idf(sentences, len(said))
         for row in hits:
             texts[row["call_id"]].append(row["text"])
-    return Matches(dict(by_call), dict(by_sentence), dict(texts))
+            langs[row["call_id"], row["sentence"]] = row["lang"]
+    return Matches(dict(by_call), dict(by_sentence), dict(texts), langs)
 
 
 def _idf(total: int, holding: int) -> float:
