@@ -364,20 +364,26 @@ class EventStore:
         return f"{select} {joins} WHERE {' AND '.join(where)}", params
 
     def nearest(
-        self, vector: Any, filters: dict[str, str | None], limit: int
+        self, vector: Any, filters: dict[str, Any], limit: int | None = None, calls: list[str] | None = None
     ) -> list[tuple[str, int, float]]:
-        """(call id, sentence, cosine) of the stored sentence embeddings nearest `vector`.
+        """(call id, sentence, cosine) of the stored sentence embeddings nearest `vector`,
+        at most `limit` (of `calls` only, when given).
 
         Exact search over the vectors the filters leave: fine for thousands of calls; an
         approximate index (pgvector, faiss) is the next step beyond that.
         """
         import numpy as np
 
+        within = "1 = 1"
+        if calls is not None:
+            within = f"s.call_id IN ({', '.join(f':k{n}' for n in range(len(calls)))})" if calls else "1 = 0"
         sql, params = self.filtered(
             'SELECT s.call_id, s."index" AS sentence, e.vector FROM embeddings e '
             'JOIN sentences s ON s.call_id = e.call_id AND s."index" = e.sentence',
             filters,
+            within,
         )
+        params |= {f"k{n}": cid for n, cid in enumerate(calls or ())}
         rows = self.rows(sql, params)
         if not rows:
             return []

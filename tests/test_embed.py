@@ -7,7 +7,7 @@ import pytest
 from callnlp.embed import Embedder, configured
 from callnlp.errors import ModelError
 from callnlp.ingest import ingest
-from callnlp.search import search
+from callnlp.search import search, search_calls
 from callnlp.store import EventStore
 
 pytestmark = pytest.mark.model
@@ -46,6 +46,30 @@ def test_embed_semantic_search_finds_what_words_miss(tmp_path: Path, model_dir: 
     assert result.semantic
     assert "trucking costs" in result.hits[0].text
     assert not result.notes
+
+
+OTHER = """Bolt Couriers (BOLT) Q1 2025 Earnings Call
+April 21, 2025
+
+Operator: Welcome to the call.
+Sam Lee: Our delivery vans covered more routes. Costs of the quarter were in line.
+"""
+
+
+def test_embed_calls_view_adds_meaning_to_the_words(tmp_path: Path, model_dir: str) -> None:
+    (tmp_path / "acme.txt").write_text(CALL, encoding="utf-8")
+    (tmp_path / "bolt.txt").write_text(OTHER, encoding="utf-8")
+    db = str(tmp_path / "calls.db")
+    ingest([tmp_path], db, workers=1, embed_model=model_dir)
+    with EventStore(db) as store:
+        lexical = search_calls(store, "quarter costs of transportation")
+        fused = search_calls(store, "quarter costs of transportation", embedder=Embedder(model_dir))
+    assert fused.semantic and not lexical.semantic
+    assert {c.company for c in fused.calls} == {c.company for c in lexical.calls} == {"Acme Freight", "Bolt Couriers"}
+    # two calls: one passage a standard deviation above the other's, one below
+    moved = {c.company: c.score for c in fused.calls}
+    before = {c.company: c.score for c in lexical.calls}
+    assert sorted(round(abs(moved[k] - before[k]), 6) for k in moved) == [0.5, 0.5]
 
 
 def test_embed_missing_model_names_the_setting(tmp_path: Path) -> None:

@@ -41,6 +41,11 @@ CANDIDATES = 100
 least ten times the calls asked for; with role, section or language filters, the calls of
 the best passages those filters pass), and the calls stating one of the query's amounts
 when no more of them do."""
+MEANING_WEIGHT = 0.5
+"""With an embedding model, the leading calls' best passages are compared with the query in
+meaning, and each call gains this much per standard deviation its passage stands above
+theirs (on ectsum-val with all-MiniLM-L6-v2: MRR 0.892 -> 0.900; calls ranked by meaning
+on their own and fused by rank fell to 0.52)."""
 PASSAGES = 5
 """Sentences read per candidate call for its best passages (the best of all candidates')."""
 
@@ -263,10 +268,7 @@ def search_calls(
     ranked = ranking()
     semantic = _semantic(store, embedder, notes)
     if semantic:
-        nearest: dict[str, float] = {}
-        for cid, _, cosine in store.nearest(embedder.encode([query])[0], filters, 50 * limit):
-            nearest.setdefault(cid, cosine)
-        ranked = _fuse(ranked, list(nearest.items()))
+        ranked = _by_meaning(store, embedder.encode([query])[0], filters, ranked, best, 2 * limit)
     ranked = ranked[:limit]
     shown = {
         cid: [index for index, _ in sorted(best.get(cid, []), key=lambda x: -x[1])][:passages]
@@ -381,6 +383,29 @@ def _quarter_weights(store: EventStore, q: Query, candidates: list[str]) -> dict
             if period.endswith(quarter):
                 weights[cid] = weights.get(cid, 0.0) + weight
     return weights
+
+
+def _by_meaning(
+    store: EventStore, vector: Any, filters: dict[str, Any], ranked: list[tuple[str, float]],
+    best: dict[str, list[tuple[int, float]]], depth: int,
+) -> list[tuple[str, float]]:  # fmt: skip
+    """`ranked` calls again, the first `depth` with the closeness in meaning of their best passage."""
+    leading = [cid for cid, _ in ranked[:depth] if best.get(cid)]
+    cosine = {(cid, index): c for cid, index, c in store.nearest(vector, filters, calls=leading)}
+    passage = {cid: max(best[cid], key=lambda kv: kv[1])[0] for cid in leading}
+    meant = _standard({cid: cosine.get((cid, index), 0.0) for cid, index in passage.items()})
+    return sorted(
+        ((cid, s + MEANING_WEIGHT * meant.get(cid, 0.0)) for cid, s in ranked), key=lambda kv: -kv[1]
+    )
+
+
+def _standard(values: dict[str, float]) -> dict[str, float]:
+    """`values` as standard scores: how far above the candidates' mean, in deviations."""
+    if len(values) < 2:
+        return {}
+    mean = sum(values.values()) / len(values)
+    spread = (sum((v - mean) ** 2 for v in values.values()) / len(values)) ** 0.5 or 1.0
+    return {k: (v - mean) / spread for k, v in values.items()}
 
 
 def _amounts(q: Query) -> tuple[str, ...]:
