@@ -217,7 +217,8 @@ def _parser() -> argparse.ArgumentParser:
         commands,
         "search",
         help="search what was said across stored calls, in both languages",
-        description="Full-text (BM25) search over the sentences of stored calls.",
+        description="Search stored calls in either language: the best sentences, or with --calls the "
+        "best calls, ranked by every word of the query (BM25), topics and amounts.",
         epilog=_SEARCH_EXAMPLE,
     )
     p.add_argument("query", help="words to search for (quote several words)")
