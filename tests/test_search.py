@@ -74,6 +74,11 @@ def test_search_malformed_queries_never_error(store, query: str, find) -> None:
     assert isinstance(result.calls, tuple)
 
 
+def test_search_stop_words_and_operators_find_nothing_by_themselves(store) -> None:
+    assert search(store, 'zyxwvut AND (the "of" OR 的').hits == ()
+    assert search(store, "the of and").notes == ("the query holds no searchable words",)
+
+
 def test_search_no_hits_is_an_empty_result(store) -> None:
     result = search(store, "zyxwvut")
     assert result.hits == ()
