@@ -64,8 +64,13 @@ def test_embed_calls_view_adds_meaning_to_the_words(tmp_path: Path, model_dir: s
     with EventStore(db) as store:
         lexical = search_calls(store, "quarter costs of transportation")
         fused = search_calls(store, "quarter costs of transportation", embedder=Embedder(model_dir))
-    assert fused.semantic and not lexical.semantic
-    assert {c.company for c in fused.calls} == {c.company for c in lexical.calls} == {"Acme Freight", "Bolt Couriers"}
+    assert fused.semantic
+    assert not lexical.semantic
+    assert (
+        {c.company for c in fused.calls}
+        == {c.company for c in lexical.calls}
+        == {"Acme Freight", "Bolt Couriers"}
+    )
     # two calls: one passage a standard deviation above the other's, one below
     moved = {c.company: c.score for c in fused.calls}
     before = {c.company: c.score for c in lexical.calls}
