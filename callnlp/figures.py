@@ -78,10 +78,22 @@ _QUALIFIER_AFTER = re.compile(
 _CLAUSE = re.compile(r",|;|:|。|!|\?|a(?<!\w.)nd\b(?= [a-z])")
 _GUIDANCE = re.compile(
     keywords(
-        "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|outlook|expect|expects|expected|"
-        "forecast|anticipate|project|projected|we see|will be|target|assume|could|next year|we estimate"
+        "预计|预期|指引|展望|目标|计划|明年|估计|预估|guidance|guide|guiding|outlook|expect|forecast|"
+        "anticipate|project|we see|target|assume|next year|estimate|plan to|plans to|planning to|"
+        "intend|on track to|going forward|looking ahead|scenario|可能|有望|将会",
+        whole="will|would|should|could|may|might",
     )
 )
+# what reports a result, in the part of a sentence after a ";"
+_REPORTS = re.compile(
+    keywords(
+        "实现|录得|完成|was|were|grew|rose|fell|declined|decreased|increased|reported|delivered|achieved|"
+        "generated|ended|came in"
+    )
+)
+# the reported period named in an amount's own clause makes it an actual, whatever outlook
+# words came before in the sentence: 我们估计将在未来期间确认为收入的其他金额,本季度为259亿美元
+_REPORTED = re.compile(keywords("本季度|本期|当季|this quarter|in the quarter|for the quarter|this period"))
 _CONSENSUS = re.compile(
     keywords(
         "市场预期|分析师预期|一致预期|市场普遍预期|彭博|consensus|the street|street estimate|"
@@ -94,11 +106,12 @@ _PRIOR = re.compile(
     keywords(
         "上年同期|去年同期|上年|去年|上一季度|上季度|此前|a year ago|year-ago|prior year|prior-year|"
         "last year|prior range|previous range|prior guidance|previous guidance|previous year|"
-        "the prior quarter|last quarter",
-        whole="from",
+        "the prior quarter|last quarter|compared to|compared with|versus|vs.|相比|相较",
     )
 )
-_FROM = re.compile(r"(?:从|由)\s?$")  # 从6.5亿美元增加到15亿美元
+# 从6.5亿美元增加到15亿美元, `up from $4.1 billion`: what a single amount changed from (before
+# a range, `from` opens the range itself: `could range from $0.15 to $0.30`)
+_FROM = re.compile(r"(?:从|由|\bfrom)\s?$")
 _YOY = re.compile(
     keywords(
         "同比|较上年同期|较去年同期|year-over-year|year over year|year-over year|year over-year|y/y|yoy|"
@@ -125,13 +138,18 @@ _DECLINE = re.compile(
     )
 )
 _PER_SHARE = re.compile(keywords("每股|per share|per diluted share|/share"))
-_LOSS_PER_SHARE = re.compile(
-    keywords(
-        "每股亏损|每股净亏损|loss per share|net loss per share|loss per diluted share|"
-        "net loss per diluted share"
-    )
+# `$0.85 per diluted share`, `$0.89 per common share`, `$1.10 a share`: right after the amount
+_PER_SHARE_AFTER = re.compile(
+    r"\s?(?:(?:per|a)\s|/)(?:fully |basic |diluted |common |ordinary |weighted average )*shares?\b",
+    re.IGNORECASE,
 )
+# a per-share amount of a loss is negative: `每股亏损1.49美元`, `lost $0.39 per share`,
+# `net loss was $7.4 million or $0.19 per share`
+_LOSS = re.compile(keywords("亏损|loss|lost"))
 _METRIC_AFTER = re.compile(r"\s?(?:的[\u4e00-\u9fff]{0,3}?|(?:of|in|for)(?: the| our| new| total)?)?\s?")
+_CUE_REACH = 24
+"""How far before an amount a change word is read (`revenue decreased by ` is 21)."""
+_OF = re.compile(r"\s?(?:of|占)\b")
 _METRIC_GAP = 18  # more than the longest text _METRIC_AFTER matches (" for total ", 11)
 _PARENS = re.compile(r"\([^()]{0,200}\)")
 
@@ -303,10 +321,10 @@ class FigureExtractor:
             start, end = mention.start, (high or mention).end
             unit = mention.unit or (high.unit if high else None)
             clause = _clause_start(bounds, start)
-            metric = _metric(text, (clause, start, end), found, previous)
+            metric = _metric(text, (clause, start, end), found, previous, unit is Unit.PERCENT)
             # what stands between the previous figure (or the clause's start) and this one
             before = text[max(previous[0] if previous else 0, clause) : start]
-            if unit in PER_SHARE and (metric == "eps" or _PER_SHARE.search(text, clause, end + 12)):
+            if unit in PER_SHARE and _per_share(text, clause, mention, end, metric):
                 unit, metric = PER_SHARE[unit], "eps"
             relation = _relation(text, start, end, before, said)
             amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
@@ -315,7 +333,7 @@ class FigureExtractor:
             value, low, hi = _round(mention.value), None, None
             if high is not None:
                 value, low, hi = None, _round(mention.value), _round(high.value)
-            negative = (metric == "eps" and _LOSS_PER_SHARE.search(text, clause, start)) or (
+            negative = (metric == "eps" and _LOSS.search(text, clause, start)) or (
                 relation is not Relation.LEVEL
                 and unit in (Unit.PERCENT, Unit.PP, Unit.BP)
                 and _declines(before)
@@ -330,7 +348,7 @@ class FigureExtractor:
                 # 几乎是2024年第一季度的六倍: that period is what it is compared with
                 own_periods = [m for m in periods if m is not base]
                 relation = Relation.YOY if relation is Relation.LEVEL else relation
-            kind = _kind(plain, clause, start, before, relation, unit, said)
+            kind = _kind(plain, clause, start, before, relation, unit, said, high is not None)
             period = self._period(own_periods, bounds, (clause, start), kind, context)
             if kind is Kind.ACTUAL and _earlier(period, self.year, self.quarter):
                 kind = Kind.PRIOR  # 而2024年第一季度净亏损为1.29亿美元
@@ -585,27 +603,44 @@ def _metric(
     span: tuple[int, int, int],
     found: list[tuple[int, int, str]],
     previous: tuple[int, str] | None,
+    share: bool,
 ) -> str:
-    """The metric of the amount at `span` (clause start, start, end)."""
+    """The metric of the amount at `span` (clause start, start, end); `share`: the amount is
+    a percent."""
     clause, start, end = span
-    # 1. an alias right after the amount: 9.82亿美元收入, $163 million of adjusted operating income
+    # 1. an alias right after the amount: 9.82亿美元收入, $163 million of adjusted operating income;
+    # not after a share (`42.0% of revenue` is a cost's share of revenue, not revenue)
     for s, _, metric in found:
         if s > end + _METRIC_GAP:
             break  # found is in text order
-        if s >= end and _METRIC_AFTER.fullmatch(text, end, s):
+        if s >= end and _METRIC_AFTER.fullmatch(text, end, s) and not (share and _OF.match(text, end)):
             return metric
-    # 2. the nearest alias before it in its clause, unless another figure stands between
+    # 2. the nearest alias before it in its clause, unless another figure stands between; a
+    # share's base is not it (营业成本占收入的42%)
     floor = max(clause, previous[0] if previous else 0)
-    before = [(e, metric) for s, e, metric in found if s >= floor and e <= start]
+    before = [
+        metric
+        for s, e, metric in found
+        if s >= floor and e <= start and not (share and text[s - 1 : s] == "占")
+    ]
     if before:
-        return before[-1][1]
+        return before[-1]
     # 3. the metric of the figure before it in the sentence: 较上年同期的1.887亿美元同比增长420%
     if previous is not None:
         return previous[1]
-    before = [(e, metric) for s, e, metric in found if e <= start]
+    # 4. the sentence's subject, its first alias: 我们的收入积压包括……确认为收入的其他金额,本季度为259亿美元
+    before = [metric for s, e, metric in found if e <= start]
     if before:
-        return before[-1][1]
+        return before[0]
     return "other"
+
+
+def _per_share(text: str, clause: int, mention: _Mention, end: int, metric: str) -> bool:
+    """Whether a money amount is per share: one never has a scale (`$1.8 billion` is not),
+    and says so right after it, or by its metric or its clause."""
+    if mention.scale != 1:
+        return False
+    return bool(_PER_SHARE_AFTER.match(text, end) or metric == "eps" or _PER_SHARE.search(text, clause, end))
 
 
 def _relation(text: str, start: int, end: int, before: str, said: _Said) -> Relation:
@@ -615,28 +650,36 @@ def _relation(text: str, start: int, end: int, before: str, said: _Said) -> Rela
             return Relation.QOQ
         if said.yoy and (_YOY.search(before) or _YOY.search(after[:25])):
             return Relation.YOY
-    if _CHANGE.search(before[-12:]):
+    if _CHANGE.search(before[-_CUE_REACH:]):
         return Relation.CHANGE
     return Relation.LEVEL
 
 
 def _declines(before: str) -> bool:
-    return bool(_DECLINE.search(before[-12:]))
+    return bool(_DECLINE.search(before[-_CUE_REACH:]))
 
 
 def _kind(
-    text: str, clause: int, start: int, before: str, relation: Relation, unit: Unit | None, said: _Said
-) -> Kind:
+    text: str, clause: int, start: int, before: str, relation: Relation, unit: Unit | None, said: _Said,
+    ranged: bool,
+) -> Kind:  # fmt: skip
     if said.consensus and (_CONSENSUS.search(before) or _CONSENSUS.search(text, clause, start)):
         return Kind.CONSENSUS
     rate = unit in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE) and relation is not Relation.LEVEL
-    if (_PRIOR.search(before[-30:]) or _FROM.search(before, len(before) - 2)) and not rate:
+    if (_PRIOR.search(before[-30:]) or (not ranged and _FROM.search(before[-18:]))) and not rate:
         # a growth rate against last year (较去年同期增长400%) is this period's own figure
         return Kind.PRIOR
-    if said.guided < start and _GUIDANCE.search(text, text.rfind(";", 0, start) + 1, start):
-        # outlook language before it, in the same part of the sentence (";" ends one)
+    if said.guided >= start or (
+        _REPORTED.search(text, clause, start) and not _GUIDANCE.search(text, clause, start)
+    ):
+        return Kind.ACTUAL
+    # outlook language before it governs the sentence's parts after it (`guidance is as
+    # follows; net sales of ...; EPS of ...`), unless the amount's own part (after the last
+    # ";") reports: `we expect growth of 5%; revenue was $5 million`
+    part = text.rfind(";", 0, start) + 1
+    if _GUIDANCE.search(text, part, start):
         return Kind.GUIDANCE
-    return Kind.ACTUAL
+    return Kind.ACTUAL if _REPORTS.search(text, part, start) else Kind.GUIDANCE
 
 
 def format_amount(figure: Figure) -> str:

@@ -269,6 +269,46 @@ def test_figures_metric_kind_relation_period(text, metric, kind, relation, perio
         assert math.isclose(f.value, value)
 
 
+@pytest.mark.parametrize(
+    ("text", "amount", "unit", "metric", "kind"),
+    [
+        # what management expects, sees, targets or guides to, in any tense and wording
+        ("EPS is expected to range from $13.20 to $13.40.", (13.2, 13.4), Unit.USD_PER_SHARE, "eps", G),
+        ("公司预计每股收益在13.2美元至13.4美元之间。", (13.2, 13.4), Unit.USD_PER_SHARE, "eps", G),
+        ("We are guiding to adjusted EBITDA of between $880 million and $920 million.", (8.8e8, 9.2e8),
+         Unit.USD, "adjusted_ebitda", G),
+        ("我们将调整后EBITDA指引定在8.8亿美元至9.2亿美元。", (8.8e8, 9.2e8), Unit.USD, "adjusted_ebitda", G),
+        ("We will likely see gross margin of 44% to 45% next quarter.", (44, 45), Unit.PERCENT, "gross_margin", G),
+        ("下季度毛利率可能在44%到45%之间。", (44, 45), Unit.PERCENT, "gross_margin", G),
+        ("Our full year guidance is as follows; net sales of $995 million to $1,005 million.", (9.95e8, 1.005e9),
+         Unit.USD, "revenue", G),
+        ("We expect growth of 5%; revenue was $5.2 million.", 5.2e6, Unit.USD, "revenue", A),
+        # an amount of the period reported, whatever outlook words a clause before held
+        ("我们的收入积压包括我们估计将在未来期间确认为收入的其他金额,本季度为259亿美元。", 2.59e10, Unit.USD,
+         "revenue_backlog", A),
+        ("Revenue in the third quarter was about RMB 1.9 million.", 1.9e6, Unit.CNY, "revenue", A),
+        # the comparison side
+        ("Revenues were $481.1 million compared to $432.8 million.", 4.328e8, Unit.USD, "revenue", P),
+        ("收入为4.811亿美元,相比之下上年同期为4.328亿美元。", 4.328e8, Unit.USD, "revenue", P),
+        ("Adjusted EPS was $3.13 versus $0.91 a year ago.", 0.91, Unit.USD_PER_SHARE, "eps", P),
+        # per share however it is said, and only without a scale
+        ("Income was $34.3 million or $0.50 per diluted share.", 0.5, Unit.USD_PER_SHARE, "eps", A),
+        ("Income was $34.3 million or $0.50 per diluted share.", 3.43e7, Unit.USD, "other", A),
+        ("Comprehensive income was $60.2 million or $0.89 per common share.", 0.89, Unit.USD_PER_SHARE, "eps", A),
+        ("Net loss was $7.4 million or $0.19 per share.", -0.19, Unit.USD_PER_SHARE, "eps", A),
+        ("EPS was $1.07 per diluted share on net sales of $1.8 billion.", 1.8e9, Unit.USD, "revenue", A),
+        # a share of revenue belongs to what it measures
+        ("Cost of revenue was 42.0% of revenue.", 42.0, Unit.PERCENT, "costs", A),
+        ("营业成本占收入的42.0%。", 42.0, Unit.PERCENT, "costs", A),
+    ],
+)  # fmt: skip
+def test_figures_kind_and_metric_read_as_a_reader_would(text, amount, unit, metric, kind) -> None:
+    figures = FigureExtractor(year=2025, quarter=1)(text)
+    hit = next((f for f in figures if f.unit == unit and _same(_amount(f), amount)), None)
+    assert hit is not None, [(f.text, _amount(f), f.unit) for f in figures]
+    assert (hit.metric, hit.kind) == (metric, kind)
+
+
 def test_figures_consensus_is_its_own_kind() -> None:
     figures = FigureExtractor(2025, 1)("EPS of $0.42 was ahead of consensus of $0.38.")
     assert [(f.value, f.kind) for f in figures] == [(0.42, A), (0.38, Kind.CONSENSUS)]
