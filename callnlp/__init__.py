@@ -16,9 +16,13 @@ __version__ = "0.1.0"
 
 import importlib
 
-# These two functions share their names with their modules: bound here, before anything
-# imports the modules, so `callnlp.search` and `callnlp.ingest` stay the functions.
+# These functions share their names with their modules: bound here, before anything else
+# imports the modules (which makes the module an attribute of the package), so
+# `callnlp.normalize`, `callnlp.evaluate`, `callnlp.ingest` and `callnlp.search` stay the
+# functions. Each module is light, or needed by a search anyway.
+from callnlp.evaluate import evaluate
 from callnlp.ingest import ingest
+from callnlp.normalize import normalize
 from callnlp.search import search
 
 # Everything else is imported when first used: a command such as `callnlp search` loads
@@ -30,12 +34,12 @@ _LAZY = {
         "InputNotFoundError", "InputTooLargeError", "LabeledDataError", "MissingDependencyError",
         "ModelError", "OutputError", "StoreError",
     ],
-    "callnlp.evaluate": ["Evaluation", "Task", "evaluate"],
+    "callnlp.evaluate": ["Evaluation", "Task"],
     "callnlp.export": ["write_table"],
     "callnlp.figures": ["FigureExtractor"],
     "callnlp.ingest": ["Failure", "IngestReport"],
     "callnlp.metadata": ["Metadata", "infer_metadata"],
-    "callnlp.normalize": ["Document", "normalize"],
+    "callnlp.normalize": ["Document"],
     "callnlp.offsets": ["OffsetMap"],
     "callnlp.pipeline": ["Analyzer", "analyze"],
     "callnlp.record": [
@@ -56,7 +60,7 @@ _LAZY = {
 }  # fmt: skip
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
-__all__ = ["__version__", "ingest", "search"]
+__all__ = ["__version__", "evaluate", "ingest", "normalize", "search"]
 __all__ += sorted(_MODULE_OF)
 
 

@@ -1,7 +1,8 @@
 """Financial figures: every amount in a call as a typed, normalized, traceable `Figure`.
 
 Per sentence: find amounts (Arabic numbers with separators and decimals, Chinese numerals
-and mixtures read by cn2an, scales, currencies, measures), join ranges, read qualifiers,
+and mixtures read by cn2an, scales, currencies, measures; vague ones such as 数十亿 or tens
+of millions as ranges of one order of magnitude), join ranges, read qualifiers,
 then attach the metric (the nearest governing alias of the glossary in models/metrics.tsv),
 the kind (actual, guidance, prior, consensus), the relation (level, yoy, qoq, change) and
 the period. Dates (`3月31日`), years and fiscal-year spans (`2012-13`) have no unit and are
@@ -34,27 +35,64 @@ from callnlp.units import (
     SCALE_EN,
     ZH_MEASURE_RE,
     ZH_UNIT_RE,
+    alternation,
     keywords,
 )
 
 _ZHN = "[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
 _AMOUNT = rf"(?:{ARABIC_RE}|{_ZHN})(?:多?(?:[十百千]?[万亿]+|千)(?:{ARABIC_RE}|{_ZHN})?)*"
 _COUNT_WORDS = "个|家|名|位|张|台|座|款|项|笔|份"
+# A count in Chinese numerals is a figure from ten up, with a place character in it
+# (三百家, 三万五家): 一家, 两位 and 三个方面 are words.
+_ZH_COUNT = rf"[零〇一二两三四五六七八九十百千万亿]*[十百千万亿][零〇一二两三四五六七八九]*(?:{_COUNT_WORDS})"
 # A number in Chinese numerals is a figure only with a scale or unit after it (一 of 一些 or
 # 第一, 两个 are words): a short test inside the engine skips those without a Python step.
-_ZH_UNIT_AFTER = rf"(?(cur)|(?=\d|(?:{_ZHN})[万亿多余%个百基倍兆吉美元人港欧英日\sA-Za-z]))"
+# Digits glued to Latin letters are a code's (GB200, H100, Q1) unless a currency leads them;
+# after 第 a number is an ordinal (第2名, 第十家).
+_ZH_UNIT_AFTER = (
+    rf"(?(cur)|(?<![A-Za-z0-9第])(?=\d|(?:{_ZHN})[万亿多余%个百基倍兆吉美元人港欧英日\sA-Za-z]|{_ZH_COUNT}))"
+)
+
+
+def _vague_words() -> dict[str, dict[str, float]]:
+    """Language -> vague word -> factor of the unit it counts, from models/vague.tsv."""
+    out: dict[str, dict[str, float]] = {"zh": {}, "en": {}}
+    for row in lines("vague.tsv"):
+        if len(row) != 3 or row[1] not in out:
+            raise ResourceError(f"models/vague.tsv: bad row {row!r}; expected word<TAB>zh|en<TAB>factor")
+        out[row[1]][row[0]] = float(row[2])
+    return out
+
+
+_VAGUE = _vague_words()
+_ZH_VAGUE = f"(?:{alternation(_VAGUE['zh'])})"
+_ZH_VAGUE_LEADS = "".join(w[0] for w in _VAGUE["zh"])
+_EN_SCALE_WORDS = [k for k in SCALE_EN if len(k) > 2]  # thousand, million ...: not bn, k
+# What every one of them holds: a sentence without one has no English vague amount, and
+# the pattern below, led by lookbehinds, is tried at every position of those that do.
+_EN_SCALE_TAILS = ("illion", "housand")
+# several billion, a few hundred million; tens of millions; millions of (a plural alone is
+# vague only before "of": "in millions" is a table's unit)
+_VAGUE_EN = re.compile(
+    rf"(?<![A-Za-z0-9])(?<![0-9] )(?i:(?:(?P<word>{alternation(_VAGUE['en'])})\s)?"
+    rf"(?P<scale>{alternation(_EN_SCALE_WORDS)})(?P<plural>s)?)"
+    r"(?(word)|(?(plural)(?=\sof(?![A-Za-z]))|(?!)))(?![A-Za-z])"
+)
+_LEAST_SCALE = min(SCALE_EN.values())  # a thousand: no scale word counts less
 _RANGE_LINK = re.compile(r"\s?(?:至|到|~|-|–|—|to|and)\s?", re.IGNORECASE)
 _MENTION = re.compile(
     rf"""
-    (?=[0-9零〇一二两三四五六七八九十百千半(\-$€£¥URHCEGJ人])   # skip text that cannot start one
+    (?=[0-9零〇一二两三四五六七八九十百千半(\-$€£¥URHCEGJ人{_ZH_VAGUE_LEADS}])  # what can start one
     (?:(?P<pct_zh>百分之(?P<pct_num>{_ZHN}|{ARABIC_RE}))
   | (?P<half>一半|半数)
   | (?:(?P<cur>{CURRENCY_RE})\s?)?
-    (?:\((?P<paren>{ARABIC_RE})\)|(?P<sign>(?<![\w.])-)?{_ZH_UNIT_AFTER}(?P<num>{_AMOUNT}))
+    (?:\((?P<paren>{ARABIC_RE})\)
+      |(?P<sign>(?<![A-Za-z0-9.])-(?=\d))?{_ZH_UNIT_AFTER}(?P<num>{_AMOUNT})
+      |(?P<vague>(?<![零〇一二两三四五六七八九十百千万亿\d]){_ZH_VAGUE}[十百千万亿]+))
     (?P<more>多|余)?
+    # a Chinese unit ends the amount even when a number follows it (12.6亿元23.4%)
     (?:\s?(?P<zunit>{ZH_UNIT_RE})|(?P<zmeasure>%|{ZH_MEASURE_RE})|(?P<count>{_COUNT_WORDS})
-      |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?)
-    (?![A-Za-z0-9]))
+      |(?P<escale>{EN_SCALE_RE})?(?P<emeasure>{EN_MEASURE_RE})?(?![A-Za-z0-9])))
     """,
     re.VERBOSE,
 )
@@ -170,6 +208,7 @@ class _Mention(NamedTuple):
     unit: Unit | None
     qualifier: Qualifier | None
     scale: float  # the scale word's factor (亿 1e8, million 1e6), 1 without one
+    high: float | None = None  # a vague amount's top: ten of the units it counts
 
 
 @cache
@@ -439,13 +478,17 @@ def _earlier(period: str | None, year: int | None, quarter: int | None) -> bool:
     return (y, int(q)) < (year, quarter or 1)
 
 
-# Every figure holds a digit, 百分之, 一半, 半数, or a Chinese numeral right before a unit
-# word: sentences with none (most of them) are skipped with one cheap search. The first
-# character is taken from one set and then checked by lookbehind (as `units.keywords`
-# does), so the engine scans for candidates instead of trying a match everywhere.
+# Every figure holds a digit, 百分之, 一半, 半数, a Chinese numeral right before a unit
+# word, a vague word before a scale (数十亿, 上百万) or an English scale word (tens of
+# millions, several thousand): sentences with none (most of them) are skipped with one
+# cheap search. The first character is taken from one set and then checked by lookbehind
+# (as `units.keywords` does), so the engine scans for candidates instead of trying a match
+# everywhere (the tails of the English scale words join the set by their first letters).
 _MAYBE = re.compile(
-    r"[\d百一半零〇二两三四五六七八九十千万亿多]"
-    r"(?:(?<=\d)|(?<=百)分之|(?<=一)半|(?<=半)数|(?<=[零〇一二两三四五六七八九十百千万亿多])[倍个百基元美港欧英日兆吉])"
+    rf"[\d百一半零〇二两三四五六七八九十千万亿多{''.join(t[0] for t in _EN_SCALE_TAILS)}]"
+    r"(?:(?<=\d)|(?<=百)分之|(?<=一)半|(?<=半)数|(?<=[零〇一二两三四五六七八九十百千万亿多])[倍个百基元美港欧英日兆吉]"
+    rf"|(?<=[十百千万亿])[零〇一二两三四五六七八九]*(?:{_COUNT_WORDS})"
+    rf"|(?<={_ZH_VAGUE}[十百千万亿])|{'|'.join(f'(?<={t[0]}){t[1:]}' for t in _EN_SCALE_TAILS)})"
 )
 
 
@@ -455,12 +498,25 @@ def _round(value: float | None) -> float | None:
 
 
 def _mentions(text: str) -> list[_Mention]:
+    """The amounts a sentence mentions, in order.
+
+    A vague amount (`数十亿美元`, `几千万`, `上百万`, `several billion`, `tens of millions`:
+    the words of models/vague.tsv) names an order of magnitude, not a number: some number
+    of the unit it counts, U (十亿 in 数十亿, ten million in tens of millions), at least one
+    and fewer than ten (ten would be the next unit, 数百亿 after 数十亿). In both languages
+    it is the range U to 10U with qualifier approx (or the one a word before it gives:
+    超过数十亿), never an exact figure: 数十亿美元 is 1e9 to 1e10 USD. It needs a unit, or
+    U of a thousand or more, to be a figure, as an amount in digits needs a unit or a scale
+    word (数十年 and hundreds of customers are not).
+    """
     out = []
     for m in _MENTION.finditer(text):
         start, end = m.span()
         # one tuple of every group, in the order of the pattern (a test checks it): a dozen
         # m.group(name) calls cost more than the match itself
-        pct, pct_num, half, cur, paren, sign, num, more, zunit, zmeasure, count, escale, emeasure = m.groups()
+        pct, pct_num, half, cur, paren, sign, num, vague, more, zunit, zmeasure, count, escale, emeasure = (
+            m.groups()
+        )
         if pct:
             value = parse_number(pct_num)
             out.append(_Mention(start, end, value, Unit.PERCENT, _qualifier(text, start, end), 1))
@@ -468,7 +524,6 @@ def _mentions(text: str) -> list[_Mention]:
         if half:
             out.append(_Mention(start, end, 0.5, Unit.MULTIPLE, _qualifier(text, start, end), 1))
             continue
-        raw = paren or num
         if zunit:
             unit = CURRENCY_SUFFIX[zunit]
         elif zmeasure:
@@ -479,21 +534,51 @@ def _mentions(text: str) -> list[_Mention]:
             unit = _en_measure(emeasure)
         else:
             unit = CURRENCY_PREFIX[cur] if cur else None
+        if vague:
+            word = vague.rstrip("十百千万亿")
+            _add_vague(out, text, (start, end), unit, _VAGUE["zh"][word] * _tail_factor(vague[len(word) :]))
+            continue
+        raw = paren or num
         scale = SCALE_EN[escale.strip().lower()] if escale else _tail_scale(raw)
         if unit is None and scale == 1 and (not raw[0].isdigit() or _RANGE_LINK.match(text, end) is None):
             continue  # 一季度, 2025: words and bare numbers, unless the low end of a range (27-28%)
-        if unit is Unit.COUNT and not raw[0].isdigit():
-            continue  # 一家, 两位: words, not counts worth a figure
         value = parse_number(raw)
         if value is None:
             continue
+        if unit is Unit.COUNT and value < 10 and not raw[0].isdigit():
+            continue  # 一家, 两位, 三个方面: words, not counts worth a figure
         if escale:
             value *= scale
         if paren or sign:
             value = -value
         qualifier = Qualifier.MORE_THAN if more or "多" in raw else _qualifier(text, start, end)
-        out.append(_Mention(start, end, value, unit, qualifier, scale))
+        mention = _Mention(start, end, value, unit, qualifier, scale)
+        if sign and out and out[-1].high is None and _RANGE_LINK.fullmatch(text, out[-1].end, start + 1):
+            # A hyphen right after an amount links a range (15%-25%, 200 -230亿美元). Only
+            # spaced from an amount it cannot end a range with is it a sign (2025 -3%).
+            high = mention._replace(start=start + 1, value=-value)
+            if out[-1].end == start or _compatible(text, out[-1], high):
+                mention = high
+        out.append(mention)
+    if any(tail in text for tail in _EN_SCALE_TAILS):
+        found = len(out)
+        for m in _VAGUE_EN.finditer(text):
+            word, scale = m.group("word", "scale")
+            counted = (_VAGUE["en"][word.lower()] if word else 1) * SCALE_EN[scale.lower()]
+            _add_vague(out, text, m.span(), None, counted)
+        if len(out) > found:
+            out.sort(key=lambda m: m.start)
     return out
+
+
+def _add_vague(
+    out: list[_Mention], text: str, span: tuple[int, int], unit: Unit | None, counted: float
+) -> None:
+    """Add the vague amount at `span` that counts units of `counted` (see `_mentions`)."""
+    if unit is None and counted < _LEAST_SCALE:
+        return
+    qualifier = _qualifier(text, *span) or Qualifier.APPROX
+    out.append(_Mention(*span, counted, unit, qualifier, counted, counted * 10))
 
 
 def _en_measure(word: str) -> Unit:
@@ -529,14 +614,16 @@ def _tail_scale(raw: str) -> float:
 @lru_cache(maxsize=4096)
 def parse_number(raw: str) -> float | None:
     """The value of an amount as written: `1,100.9亿`, `十亿3000万`, `三万五`, `13万2`,
-    `一千多万` (the lower bound), `三点五亿`. None when it is not a number.
+    `一千多万` (the lower bound), `三点五亿`, `百万`. None when it is not a number.
 
     cn2an reads Chinese numerals and their mixtures with digits; what it does not read
-    (a decimal with a scale, `多`) is handled here.
+    (a decimal with a scale, `多`, a scale alone) is handled here.
 
     Example:
         >>> [parse_number(s) for s in ("1,100.9亿", "十亿3000万", "三万五", "13万2", "一千多万", "三点五亿")]
         [110090000000.0, 1030000000.0, 35000.0, 132000.0, 10000000.0, 350000000.0]
+        >>> parse_number("百万")
+        1000000.0
     """
     text = raw.replace(",", "").replace("多", "")
     if not text:
@@ -554,9 +641,9 @@ def parse_number(raw: str) -> float | None:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, IndexError):
         m = _SCALE_TAIL.match(text)
-        if not m or not m.group(1):
+        if not m:
             return None
-        head = parse_number(m.group(1))
+        head = parse_number(m.group(1)) if m.group(1) else 1.0  # 百万, 千万: one of the scale
         return head * _tail_factor(m.group(2)) if head is not None else None
 
 
@@ -573,11 +660,18 @@ def _join_ranges(text: str, mentions: list[_Mention]) -> list[tuple[_Mention, _M
     i = 0
     while i < len(mentions):
         a = mentions[i]
+        if a.high is not None:  # a vague amount is a range of its own
+            out.append((a, a._replace(value=a.high)))
+            i += 1
+            continue
         b = mentions[i + 1] if i + 1 < len(mentions) else None
-        if b is not None and _RANGE_LINK.fullmatch(text[a.end : b.start]) and _compatible(text, a, b):
-            # "$140-170 million", "1.4至1.7亿美元": the low end takes the high end's scale
-            value = a.value * b.scale if a.scale == 1 and a.value is not None else a.value
-            out.append((_Mention(a.start, a.end, value, a.unit or b.unit, a.qualifier, b.scale), b))
+        if (
+            b is not None
+            and b.high is None
+            and _RANGE_LINK.fullmatch(text, a.end, b.start)
+            and _compatible(text, a, b)
+        ):
+            out.append((_Mention(a.start, a.end, _low(a, b), a.unit or b.unit, a.qualifier, b.scale), b))
             i += 2
             continue
         out.append((a, None))
@@ -593,9 +687,14 @@ def _compatible(text: str, a: _Mention, b: _Mention) -> bool:
         return False  # 2012-13, 2024-2025: years, not a range
     if a.unit is not None and b.unit is not None and a.unit != b.unit:
         return False
-    if a.unit is None:
-        return True  # 27-28%: the low end borrows the unit
-    return a.value is not None and b.value is not None and a.value <= b.value * 1.0001
+    low = _low(a, b)
+    return low is not None and b.value is not None and low <= b.value * 1.0001
+
+
+def _low(a: _Mention, b: _Mention) -> float | None:
+    """The value of a range's low end `a` as the range reads it: without a scale of its own
+    it takes the high end's ("$140-170 million", "1.4至1.7亿美元")."""
+    return a.value * b.scale if a.scale == 1 and a.value is not None else a.value
 
 
 def _metric(

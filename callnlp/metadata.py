@@ -30,9 +30,10 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _EN_DATE = re.compile(rf"\b(?P<month>{'|'.join(_MONTHS)}|{'|'.join(m[:3] for m in _MONTHS)})\.? "
-                      r"(?P<day>\d{1,2}), (?P<year>20\d\d)\b")  # fmt: skip
+                      r"(?P<day>\d{1,2}), (?P<year>20\d\d)(?![A-Za-z0-9])")  # fmt: skip
 _ZH_DATE = re.compile(r"(?P<year>20\d\d)\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日")
-_ISO_DATE = re.compile(r"\b(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b")
+# digits and Latin letters bound a date, not Han: 阅读2025-06-03 (\b treats Han as a word)
+_ISO_DATE = re.compile(r"(?<![A-Za-z0-9])(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?![A-Za-z0-9])")
 _NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![a-z])")
 _PERIOD_END = re.compile(r"(?:ending|ended|截至|截止)\s*$")
 _MIN_MENTIONS = 3

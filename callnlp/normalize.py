@@ -3,18 +3,21 @@
 All edits are found on the original text and applied in one pass, so the `OffsetMap` of
 the result points straight back into the original: HTML tags and entities, inline pinyin
 annotations (`領(lǐng)域` -> `領域`), NFKC (full-width to half-width, ideographic and
-no-break spaces), curly quotes, zero-width and private-use characters, CR line ends.
-Traditional -> Simplified conversion (OpenCC t2s) is character for character and so does
-not move any offset.
+no-break spaces), curly quotes, zero-width and private-use characters, CR line ends, and
+the single space of any kind that web text puts between Han and a number or a Latin word
+("pangu" spacing: `营收仅 1600 万美元` -> `营收仅1600万美元`). Traditional -> Simplified
+conversion (OpenCC t2s) is character for character and so does not move any offset.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
+from operator import itemgetter
 
 from callnlp.offsets import Edit, OffsetMap
 from callnlp.text import Source
@@ -36,6 +39,7 @@ _EXTRA = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u2028": "\n", "\u2029": "\n", "\x85": "\n",
+    "\u2212": "-", "\u301c": "~",  # a typeset minus is a sign, a wave dash links a range
 }  # fmt: skip
 
 _HTML_DROP = re.compile(r"<(script|style|noscript|template)\b[^>]{0,500}>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -117,7 +121,11 @@ def normalize(source: Source) -> Document:
             if new == "" and ch not in _DROP and ch != "\r":
                 noise += 1
             edits.append((m.start(), m.end(), new))
-    normalized, offsets = OffsetMap.edit(text, _resolve(edits))
+    edits = _resolve(edits)
+    normalized, offsets = OffsetMap.edit(text, edits)
+    unspaced = _unspaced(edits, normalized, offsets)
+    if unspaced is not None:
+        normalized, offsets = OffsetMap.edit(text, unspaced)
     return Document(source, _simplified(normalized), offsets, noise)
 
 
@@ -161,6 +169,37 @@ def _resolve(edits: list[Edit]) -> list[Edit]:
             kept.append(edit)
             end = max(edit[1], edit[0] + 1)
     return kept
+
+
+# One space between a Han character and a digit, `%` or Latin letter, in either order: the
+# "pangu" spacing of Chinese web text, which splits `1600 万美元` into a number and a word
+# for every later stage. Searched for once the other edits are made, when every kind of
+# space is " " and digits are half-width; led by the space, which the engine scans for.
+_PANGU = re.compile(rf" (?:(?<=[{HAN}] )(?=[0-9A-Za-z%])|(?<=[0-9A-Za-z%] )(?=[{HAN}]))")
+
+
+def _unspaced(edits: list[Edit], normalized: str, offsets: OffsetMap) -> list[Edit] | None:
+    """`edits` (sorted, on the original) plus the deletion of every pangu space, or None
+    when `normalized` has none.
+
+    A space of the normalized text is either an original space, deleted as it stands, or
+    the whole output of one edit (a no-break or thin space, `&nbsp;`), which the deletion
+    replaces. A space that is part of a longer replacement stays.
+    """
+    out = None
+    # a transcript has a few gaps and a thousand edits: a bisect each, not a walk over all
+    for m in _PANGU.finditer(normalized):
+        start, end = offsets.span(m.start(), m.end())
+        out = out or list(edits)
+        i = bisect.bisect_left(edits, start, key=itemgetter(0))
+        if i < len(edits) and edits[i][0] == start:
+            if edits[i][1:] == (end, " "):
+                out[i] = (start, end, "")
+        elif end - start == 1:
+            out.append((start, end, ""))
+    if out is not None:
+        out.sort()
+    return out
 
 
 HAN_CHAR = re.compile(f"[{HAN}]")

@@ -28,8 +28,8 @@ SCALE_EN = {
     "mn": 1e6, "mm": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3,
 }  # fmt: skip
 MEASURE_ZH = {
-    "%": Unit.PERCENT, "个百分点": Unit.PP, "百分点": Unit.PP, "基点": Unit.BP, "倍": Unit.MULTIPLE,
-    "兆瓦时": Unit.MWH, "兆瓦": Unit.MW, "吉瓦时": Unit.GWH, "吉瓦": Unit.GW,
+    "%": Unit.PERCENT, "个百分点": Unit.PP, "百分点": Unit.PP, "个基点": Unit.BP, "基点": Unit.BP,
+    "倍": Unit.MULTIPLE, "兆瓦时": Unit.MWH, "兆瓦": Unit.MW, "吉瓦时": Unit.GWH, "吉瓦": Unit.GW,
 }  # fmt: skip
 MEASURE_EN = {
     "percentage points": Unit.PP, "percentage point": Unit.PP, "per cent": Unit.PERCENT,
@@ -120,13 +120,16 @@ CURRENCY_RE = rf"(?:{alternation(CURRENCY_PREFIX)})"
 ZH_SCALE_RE = rf"(?:{alternation(SCALE_ZH)})"
 ZH_UNIT_RE = rf"(?:{alternation(CURRENCY_SUFFIX)})"
 ZH_MEASURE_RE = rf"(?:{alternation(k for k in MEASURE_ZH if k != '%')})"
-# Single-letter scales (m, b, k) only touch the number: "5m", never "5 m".
+# Single-letter scales (m, b, k) only touch the number: "5m", never "5 m". A word ends
+# where no Latin letter or digit follows, not at \b: Han is a word character, and Chinese
+# text runs straight on ("$5 million的收入").
+_END = "(?![A-Za-z0-9])"
 EN_SCALE_RE = (
-    rf"(?:\s?(?:{alternation(k for k in SCALE_EN if len(k) > 1)})\b|"
-    rf"(?:{alternation(k for k in SCALE_EN if len(k) == 1)})\b)"
+    rf"(?:\s?(?:{alternation(k for k in SCALE_EN if len(k) > 1)}){_END}|"
+    rf"(?:{alternation(k for k in SCALE_EN if len(k) == 1)}){_END})"
 )
 EN_MEASURE_RE = (
-    rf"(?:\s?(?:{alternation(k.replace(' ', '_') for k in MEASURE_EN if k != 'x')})\b|x\b)".replace(
+    rf"(?:\s?(?:{alternation(k.replace(' ', '_') for k in MEASURE_EN if k != 'x')}){_END}|x{_END})".replace(
         "_", r"\s"
     )
 )

@@ -9,7 +9,7 @@ import pytest
 import callnlp
 
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(callnlp.__path__, "callnlp.") if m.name != "callnlp.__main__"
+    m.name for m in pkgutil.walk_packages(callnlp.__path__, "callnlp.") if m.name != "callnlp.__main__"
 )
 
 
@@ -24,3 +24,10 @@ def test_docs_every_public_name_has_a_docstring() -> None:
     for name in callnlp.__all__:
         if not name.startswith("__"):
             assert getattr(callnlp, name).__doc__, name
+
+
+@pytest.mark.parametrize("name", ["evaluate", "ingest", "normalize", "search"])
+def test_docs_functions_named_like_their_modules_stay_functions(name: str) -> None:
+    importlib.import_module(f"callnlp.{name}")  # importing a module binds it on the package
+    assert callable(getattr(callnlp, name))
+    assert getattr(callnlp, name).__module__.startswith(f"callnlp.{name}")

@@ -178,6 +178,7 @@ def test_figures_point_into_the_original(seed) -> None:
         ("Gross margin of 27-28%.", (27, 28), Unit.PERCENT, None),
         ("毛利率提升三个百分点。", 3, Unit.PP, None),
         ("Margin expanded 150 basis points.", 150, Unit.BP, None),
+        ("毛利率提升470个基点。", 470, Unit.BP, None),
         ("Margins rose 50bps.", 50, Unit.BP, None),
         ("收入增长六倍。", 6, Unit.MULTIPLE, None),
         ("收入同比激增四倍。", 4, Unit.MULTIPLE, None),
@@ -202,6 +203,12 @@ def test_figures_point_into_the_original(seed) -> None:
         ("Revenue of £3.2 million.", 3.2e6, Unit.GBP, None),
         ("收入为人民币9.816亿元。", 9.816e8, Unit.CNY, None),
         ("Revenue of RMB981.6 million.", 9.816e8, Unit.CNY, None),
+        ("营收为$5 million的水平。", 5e6, Unit.USD, None),
+        ("近百万美元的订单。", 1e6, Unit.USD, Qualifier.APPROX),
+        ("客户三百家。", 300, Unit.COUNT, None),
+        ("客户数达到三万五家。", 35000, Unit.COUNT, None),
+        ("门店一百零五家。", 105, Unit.COUNT, None),
+        ("拥有50000个GPU。", 50000, Unit.COUNT, None),
     ],
 )
 def test_figures_read_every_form(text: str, amount, unit: Unit, qualifier: Qualifier | None) -> None:
@@ -224,6 +231,11 @@ def test_figures_read_every_form(text: str, amount, unit: Unit, qualifier: Quali
         "一季度表现不错,一家新客户签约。",
         "The fiscal year 2012-13 was hard.",
         "On March 31, 2025 we closed the quarter.",
+        "GB200万卡集群。",
+        "H100的价格下降。",
+        "训练速度排名第2名。",
+        "第十家门店开业。",
+        "两位高管谈了三个方面。",
     ],
 )
 def test_figures_dates_years_and_codes_are_not_figures(text: str) -> None:
@@ -307,6 +319,149 @@ def test_figures_kind_and_metric_read_as_a_reader_would(text, amount, unit, metr
     hit = next((f for f in figures if f.unit == unit and _same(_amount(f), amount)), None)
     assert hit is not None, [(f.text, _amount(f), f.unit) for f in figures]
     assert (hit.metric, hit.kind) == (metric, kind)
+
+
+def _normalized_figures(text: str):
+    from callnlp.normalize import normalize
+    from callnlp.text import load
+
+    return FigureExtractor(2025, 1)(normalize(load(text.encode())).text)
+
+
+# Web text as written (pangu spacing, thin and no-break spaces, full-width digits), each
+# with its one figure: (text, value or (low, high), unit). Normalization makes them plain.
+@pytest.mark.parametrize(
+    ("text", "amount", "unit"),
+    [
+        ("营收仅 1600 万美元。", 1.6e7, Unit.USD),
+        ("Revenue was only $16\u00a0million.", 1.6e7, Unit.USD),
+        ("营收仅\u20091600\u2009万美元。", 1.6e7, Unit.USD),
+        ("Revenue was only $16\u2009million.", 1.6e7, Unit.USD),
+        ("营收仅\u00a01600\u202f万美元。", 1.6e7, Unit.USD),
+        ("营收仅１６００万美元。", 1.6e7, Unit.USD),
+        ("Revenue was only $１６ million.", 1.6e7, Unit.USD),
+        ("市值超 500 亿美元。", 5e10, Unit.USD),
+        ("Market value of over $50\u00a0billion.", 5e10, Unit.USD),
+        ("合同总额达 259 亿美元。", 2.59e10, Unit.USD),
+        ("毛利率提升 470 个基点。", 470, Unit.BP),
+        ("Margin rose 470\u00a0basis points.", 470, Unit.BP),
+        ("速度快 4 倍。", 4, Unit.MULTIPLE),
+        ("全年指引 200-230 亿美元。", (2e10, 2.3e10), Unit.USD),
+        ("全年指引 200 - 230 亿美元。", (2e10, 2.3e10), Unit.USD),
+        ("Full-year guidance of $20\u2009-\u200923 billion.", (2e10, 2.3e10), Unit.USD),
+        ("CoreWeave 的 Q1 gross margin 为 32.5%。", 32.5, Unit.PERCENT),
+    ],
+)
+def test_figures_web_spacing_and_full_width_read_as_plain(text: str, amount, unit: Unit) -> None:
+    figures = _normalized_figures(text)
+    assert len(figures) == 1, figures
+    assert _same(_amount(figures[0]), amount)
+    assert figures[0].unit is unit
+
+
+# A hyphen or dash between two amounts links a range, whatever the spacing: (text, low,
+# high, unit). None of them may give a negative.
+@pytest.mark.parametrize(
+    ("text", "low", "high", "unit"),
+    [
+        ("收取客户的15%-25%作为预付款。", 15, 25, Unit.PERCENT),
+        ("Customers prepay 15%-25% of the contract.", 15, 25, Unit.PERCENT),
+        ("收取客户的15-25%作为预付款。", 15, 25, Unit.PERCENT),
+        ("Customers prepay 15-25% of the contract.", 15, 25, Unit.PERCENT),
+        ("收取客户的15% - 25%作为预付款。", 15, 25, Unit.PERCENT),
+        ("Customers prepay 15% -25% of the contract.", 15, 25, Unit.PERCENT),
+        ("全年指引200-230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("Revenue of $1.06-$1.10 billion.", 1.06e9, 1.1e9, Unit.USD),
+        ("全年指引200–230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("Revenue of $1.06–$1.10 billion.", 1.06e9, 1.1e9, Unit.USD),
+        ("全年指引200~230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("Revenue of $1.06 - $1.10 billion.", 1.06e9, 1.1e9, Unit.USD),
+        ("全年指引200至230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("Revenue of $1.06 -$1.10 billion.", 1.06e9, 1.1e9, Unit.USD),
+        ("全年指引200 -230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("全年指引200亿-230亿美元。", 2e10, 2.3e10, Unit.USD),
+        ("全年指引200〜230亿美元。", 2e10, 2.3e10, Unit.USD),
+    ],
+)
+def test_figures_dash_ranges_are_never_negative(text: str, low: float, high: float, unit: Unit) -> None:
+    figures = _normalized_figures(text)
+    assert [(f.value, f.low, f.high, f.unit) for f in figures] == [(None, low, high, unit)], figures
+
+
+# A minus with no amount before it that it could end a range with is a sign:
+# (text, the values of the figures)
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("-25%的客户流失。", [-25]),
+        ("-25% of customers left.", [-25]),
+        ("毛利率下降-3%。", [-3]),
+        ("Operating margin was -3%.", [-3]),
+        ("营收同比-3%。", [-3]),
+        ("Revenue was \u22123% year over year.", [-3]),
+        ("毛利率为20%, -3%来自汇率。", [20, -3]),
+        ("In 2025 -3% came from currency.", [-3]),
+        ("毛利率从30%-25%。", [30, 25]),  # glued to an amount: a dash, though no range
+    ],
+)
+def test_figures_true_negatives_stay_negative(text: str, values: list[float]) -> None:
+    assert [f.value for f in _normalized_figures(text)] == values
+
+
+# Vague amounts are ranges of one order of magnitude, never exact: (text, low, high, unit)
+@pytest.mark.parametrize(
+    ("text", "low", "high", "unit"),
+    [
+        ("新入局者需数十亿美元前期资本支出。", 1e9, 1e10, Unit.USD),
+        ("Newcomers need several billion dollars of capex.", 1e9, 1e10, None),
+        ("几十亿美元的投入。", 1e9, 1e10, Unit.USD),
+        ("A few billion dollars of spending.", 1e9, 1e10, None),
+        ("数百万美元的订单。", 1e6, 1e7, Unit.USD),
+        ("Orders worth several million dollars.", 1e6, 1e7, None),
+        ("上百万美元的订单。", 1e6, 1e7, Unit.USD),
+        ("Orders worth millions of dollars.", 1e6, 1e7, None),
+        ("数千万美元的收入。", 1e7, 1e8, Unit.USD),
+        ("Revenue of tens of millions of dollars.", 1e7, 1e8, None),
+        ("数亿美元的收入。", 1e8, 1e9, Unit.USD),
+        ("Hundreds of millions of dollars of revenue.", 1e8, 1e9, None),
+        ("数万家客户。", 1e4, 1e5, Unit.COUNT),
+        ("Thousands of customers.", 1e3, 1e4, None),
+        ("几十亿的投入。", 1e9, 1e10, None),
+        ("A few hundred million in revenue.", 1e8, 1e9, None),
+    ],
+)
+def test_figures_vague_amounts_are_approximate_ranges(text: str, low: float, high: float, unit) -> None:
+    figures = _normalized_figures(text)
+    assert [(f.value, f.low, f.high, f.unit) for f in figures] == [(None, low, high, unit)], figures
+    assert figures[0].qualifier is Qualifier.APPROX
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "数十年来一直如此。", "Hundreds of customers signed.",
+        "我有几个问题。", "I have a few questions.",
+        "收入十几亿美元。", "成千上万块GPU。",
+    ],
+)  # fmt: skip
+def test_figures_vague_words_without_a_unit_or_scale_are_not_figures(text: str) -> None:
+    assert [f for f in _normalized_figures(text) if f.value is not None or f.low is not None] == []
+
+
+def test_figures_a_word_before_a_vague_amount_still_qualifies_it() -> None:
+    f = _normalized_figures("市值超过数十亿美元。")[0]
+    assert (f.low, f.high, f.qualifier) == (1e9, 1e10, Qualifier.MORE_THAN)
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("营收12.6亿元23.4%", [(1.26e9, Unit.CNY), (23.4, Unit.PERCENT)]),
+        ("Revenue grew 20%YoY to $1.2 billion", [(20, Unit.PERCENT), (1.2e9, Unit.USD)]),
+    ],
+)
+def test_figures_a_unit_ends_an_amount_even_when_more_text_follows(text: str, figures) -> None:
+    assert [(f.value, f.unit) for f in FigureExtractor()(text)] == figures
 
 
 def test_figures_consensus_is_its_own_kind() -> None:
@@ -414,6 +569,30 @@ def test_figures_mention_groups_are_read_in_pattern_order() -> None:
     from callnlp.figures import _MENTION
 
     assert tuple(_MENTION.groupindex) == (
-        "pct_zh", "pct_num", "half", "cur", "paren", "sign", "num", "more", "zunit", "zmeasure", "count",
-        "escale", "emeasure",
+        "pct_zh", "pct_num", "half", "cur", "paren", "sign", "num", "vague", "more", "zunit", "zmeasure",
+        "count", "escale", "emeasure",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("number", "written", "amount", "unit"),
+    [
+        # seed 001 sets numbers apart from their units ("pangu" spacing), seed 003 writes
+        # percent ranges with a hyphen and is in Traditional Chinese
+        ("001", "1600 万美元", 1.6e7, Unit.USD),
+        ("001", "500 亿美元", 5e10, Unit.USD),
+        ("001", "470 个基点", 470, Unit.BP),
+        ("001", "4 倍", 4, Unit.MULTIPLE),
+        ("001", "200-230 亿美元", (2e10, 2.3e10), Unit.USD),
+        ("001", "数十亿美元", (1e9, 1e10), Unit.USD),
+        ("003", "15%-25%", (15, 25), Unit.PERCENT),
+        ("003", "62%-77%", (62, 77), Unit.PERCENT),
+        ("003", "119 億美元", 1.19e10, Unit.USD),
+    ],
+)  # fmt: skip
+def test_figures_seeds_with_spaced_numbers_and_dash_ranges(seed, number, written, amount, unit) -> None:
+    path = seed(number)
+    original = path.read_text(encoding="utf-8")
+    found = [f for f in analyze(path).figures if original[f.start : f.end] == written]
+    assert found, written
+    assert all(f.unit == unit and _same(_amount(f), amount) for f in found)

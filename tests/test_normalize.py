@@ -42,10 +42,57 @@ def norm(text: str, **kw) -> str:
         ("Revenue < costs > zero", "Revenue < costs > zero"),
         # private-use characters are mojibake
         ("占比很\ue7c1高", "占比很高"),
+        # a typeset minus is a sign, a wave dash links a range
+        ("毛利率\u22123%,指引200\u301c230亿美元", "毛利率-3%,指引200~230亿美元"),
+        ("Margin of \u22123%", "Margin of -3%"),
     ],
 )
 def test_normalize_cleans_text(original: str, normalized: str) -> None:
     assert norm(original) == normalized
+
+
+# (original, normalized): one space of any kind between Han and a digit, % or Latin letter
+# goes, in either order; English text and every other space stay.
+PANGU = [
+    ("营收仅 1600 万美元", "营收仅1600万美元"),
+    ("营收仅\u20091600\u00a0万美元", "营收仅1600万美元"),
+    ("营收仅\u202f１６００\u3000万美元", "营收仅1600万美元"),
+    ("营收仅&nbsp;1600&#8201;万美元", "营收仅1600万美元"),
+    ("營(yíng)收 1600 萬美元", "营收1600万美元"),
+    ("毛利率提升 470 个基点,增长 20% 至", "毛利率提升470个基点,增长20%至"),
+    ("我们的 GPU supply 很紧", "我们的GPU supply很紧"),
+    ("Revenue grew 20% to $1.9 billion", "Revenue grew 20% to $1.9 billion"),
+    ("Revenue\u00a0grew 20\u2009%", "Revenue grew 20 %"),
+    ("营收  1600万", "营收  1600万"),  # two spaces: layout, not pangu
+    ("营收\t1600万", "营收\t1600万"),  # a table's column
+    ("营收\n1600万", "营收\n1600万"),
+    ("跑赢了 英伟达 ,涨幅", "跑赢了 英伟达 ,涨幅"),  # Han on both sides
+]
+
+
+@pytest.mark.parametrize(("original", "normalized"), PANGU)
+def test_normalize_removes_pangu_spaces(original: str, normalized: str) -> None:
+    assert norm(original) == normalized
+
+
+@pytest.mark.parametrize(("original", "normalized"), PANGU)
+def test_normalize_pangu_offsets_point_into_the_original(original: str, normalized: str) -> None:
+    doc = normalize(load(original.encode()))
+    source = doc.source.text
+    spans = [doc.span(i, i + 1) for i in range(len(doc.text))]
+    for i, (start, end) in enumerate(spans):
+        # each character maps to the original text it came from, in order
+        piece = source[start:end]
+        assert piece.isspace() if doc.text[i].isspace() else norm(piece) == doc.text[i]
+        if i:
+            assert spans[i - 1][1] <= start
+    # a figure's span covers the original's spaces it swallowed
+    if "1600万美元" in doc.text:
+        i = doc.text.index("1600万美元")
+        start, end = doc.span(i, i + len("1600万美元"))
+        assert norm(source[start:end]) == "1600万美元"
+        assert source[start].isdigit()
+        assert source[end - 1] == "元"
 
 
 def test_normalize_strips_html_pages_keeping_block_breaks() -> None:

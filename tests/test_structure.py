@@ -43,6 +43,45 @@ def parse(text: str):
         ("Unidentified Analyst", None, Role.ANALYST, None, None, None),
         ("Mei Tanaka: Thank you, operator.", "Mei Tanaka", None, None, None, "Thank you, operator."),
         ("Operator: Good day, everyone.", None, Role.OPERATOR, None, None, "Good day, everyone."),
+        # the same parts in other orders and brackets: Chinese / English side by side
+        ("Mike Intrator(首席执行官):谢谢,Keith。", "Mike Intrator", Role.EXECUTIVE, "首席执行官", None, "谢谢,Keith。"),
+        ("Mei Tanaka (Chief Executive Officer): Thanks.", "Mei Tanaka", Role.EXECUTIVE, "Chief Executive Officer", None, "Thanks."),
+        ("Kate Wise(摩根士丹利分析师):", "Kate Wise", Role.ANALYST, None, "摩根士丹利", None),
+        ("Kate Wise (Morgan Stanley analyst):", "Kate Wise", Role.ANALYST, None, "Morgan Stanley", None),
+        ("首席执行官 Mike Intrator:好的", "Mike Intrator", Role.EXECUTIVE, "首席执行官", None, "好的"),
+        ("CEO Mike Intrator: Sure.", "Mike Intrator", Role.EXECUTIVE, "CEO", None, "Sure."),
+        ("分析师 Kate Wise(摩根士丹利):请问", "Kate Wise", Role.ANALYST, None, "摩根士丹利", "请问"),
+        ("Morgan Stanley analyst Kate Wise: Hi.", "Kate Wise", Role.ANALYST, None, "Morgan Stanley", "Hi."),
+        ("摩根士丹利 Kate Wise:", "Kate Wise", Role.ANALYST, None, "摩根士丹利", None),
+        ("Morgan Stanley's Kate Wise:", "Kate Wise", Role.ANALYST, None, "Morgan Stanley", None),
+        ("中金公司张磊:", "张磊", Role.ANALYST, None, "中金公司", None),
+        ("Mizuho Gregg Moskowitz:", "Gregg Moskowitz", Role.ANALYST, None, "Mizuho", None),
+        ("Mike Intrator(CoreWeave首席执行官)", "Mike Intrator", Role.EXECUTIVE, "首席执行官", None, None),
+        ("Michael Stein -- Chief Executive Officer of Genie Energy; Chief Executive Officer of Genie Retail Energy",
+         "Michael Stein", Role.EXECUTIVE,
+         "Chief Executive Officer of Genie Energy; Chief Executive Officer of Genie Retail Energy", None, None),
+        ("董事长兼总经理 王建国:", "王建国", Role.EXECUTIVE, "董事长兼总经理", None, None),
+        ("Jensen Huang -- President, Chief Executive Officer, and Director", "Jensen Huang", Role.EXECUTIVE,
+         "President, Chief Executive Officer, and Director", None, None),
+        ("公司董事长王建国先生:", "王建国", Role.EXECUTIVE, "董事长", None, None),
+        ("Colette Kress, Executive Vice President and CFO", "Colette Kress", Role.EXECUTIVE,
+         "Executive Vice President and CFO", None, None),
+        ("Kate Wise(Zacks分析师):", "Kate Wise", Role.ANALYST, None, "Zacks", None),
+        ("Kate Wise -- Zacks -- Analyst", "Kate Wise", Role.ANALYST, None, "Zacks", None),
+        ("问(国联 张磊):", "张磊", Role.ANALYST, None, "国联", None),
+        ("Melius Research analyst Ben Wright:", "Ben Wright", Role.ANALYST, None, "Melius Research", None),
+        ("【Mike Intrator】谢谢", "Mike Intrator", None, None, None, "谢谢"),
+        ("【主持人】", None, Role.OPERATOR, None, None, None),
+        ("Q:", None, Role.ANALYST, None, None, None),
+        ("A: Sure.", None, Role.EXECUTIVE, None, None, "Sure."),
+        ("问题一:", None, Role.ANALYST, None, None, None),
+        ("Question 2:", None, Role.ANALYST, None, None, None),
+        ("1. 问:请问毛利率?", None, Role.ANALYST, None, None, "请问毛利率?"),
+        ("2. Q: What about margins?", None, Role.ANALYST, None, None, "What about margins?"),
+        ("会议主持人:", None, Role.OPERATOR, None, None, None),
+        ("Conference Operator", None, Role.OPERATOR, None, None, None),
+        ("迈克·因特拉托(首席执行官):", "迈克·因特拉托", Role.EXECUTIVE, "首席执行官", None, None),
+        ("Tom O'Brien -- CFO", "Tom O'Brien", Role.EXECUTIVE, "CFO", None, None),
     ],
 )  # fmt: skip
 def test_structure_reads_headers(line, speaker, role, title, firm, same_line_speech) -> None:
@@ -68,8 +107,18 @@ def test_structure_reads_headers(line, speaker, role, title, firm, same_line_spe
         "Revenue - up 5% on the year",
         "We grew revenue 20%. That's the summary.",
         "",
+        # a title, a firm or a role word in prose: Chinese / English side by side
+        "分析师表示:", "Photo: CoreWeave",
+        "高盛预计:", "CoreWeave co-founder and CEO Michael Intrator. Photo: CoreWeave",
+        "其主要问题包括:", "Q1: revenue grew 5%",
+        "摩根士丹利分析师认为:", "[Operator Instructions]",
+        "中金公司表示:", "[Foreign Language]",
+        "董事长致辞:", "Goldman Sachs Group",
+        "首席执行官", "Chief Executive Officer",
+        "一、管理层介绍", "CEO Tim Cook Sees Growth Ahead",
+        "CoreWeave的Mike Intrator:", "Key takeaways:",
     ],
-)
+)  # fmt: skip
 def test_structure_lines_ending_in_a_colon_are_not_all_speakers(line: str) -> None:
     assert header(line) is None
 
@@ -234,3 +283,37 @@ def test_structure_unknown_speakers_take_a_role_from_their_place() -> None:
 
 def test_structure_empty_and_blank_documents() -> None:
     assert parse("   \n\n x").turns[0].role is Role.OTHER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mike Intrator(首席执行官):谢谢。\n摩根士丹利的Kate Wise:请问?\n首席执行官 Mike Intrator:好的。\n"
+        "分析师 Kate  Wise(摩根士丹利):再问。\n【Mike Intrator】\n回答。\nMIKE INTRATOR:补充。",
+        "Mike Intrator -- Chief Executive Officer\nThanks.\nMorgan Stanley's Kate Wise: Hi?\n"
+        "Chief Executive Officer Mike Intrator: Sure.\nAnalyst Kate  Wise (Morgan Stanley): Again?\nMike Intrator\n"
+        "Yes.\n"
+        "MIKE INTRATOR: More.",
+    ],
+)
+def test_structure_one_person_keeps_one_identity_across_header_forms(text: str) -> None:
+    s = parse(text)
+    assert {(t.speaker, t.role, t.title, t.firm) for t in s.turns} == {
+        ("Mike Intrator", Role.EXECUTIVE, s.turns[0].title, None),
+        ("Kate Wise", Role.ANALYST, None, s.turns[1].firm),
+    }
+    assert [len(p.answers) for p in s.qa_pairs] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        ("王建国\n大家好。\n李敏\n收入增长。\n王建国\n谢谢。\n李敏\n补充。", ["王建国", "李敏", "王建国", "李敏"]),
+        ("Ann Lee\nWe grew.\nBo Chen\nMargins rose.\nAnn Lee\nThanks.\nBo Chen\nIndeed.",
+         ["Ann Lee", "Bo Chen", "Ann Lee", "Bo Chen"]),
+        ("王建国\n大家好。\n李敏:收入增长。", [None]),  # once alone on its line is a caption, not a speaker
+        ("Ann Lee\nWe grew.\nThe end.", [None]),
+    ],
+)  # fmt: skip
+def test_structure_a_name_alone_on_its_line_is_a_speaker_when_it_recurs(text: str, speakers: list) -> None:
+    assert [t.speaker for t in parse(text).turns] == speakers

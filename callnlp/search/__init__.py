@@ -46,6 +46,8 @@ MEANING_WEIGHT = 0.5
 meaning, and each call gains this much per standard deviation its passage stands above
 theirs (on ectsum-val with all-MiniLM-L6-v2: MRR 0.892 -> 0.900; calls ranked by meaning
 on their own and fused by rank fell to 0.52)."""
+MAX_FIGURE_SENTENCES = 500
+"""Sentences stating an amount whose words' scores are read besides the best sentences'."""
 PASSAGES = 5
 """Sentences read per candidate call for its best passages (the best of all candidates')."""
 
@@ -300,6 +302,9 @@ def _sentences(
     """((call id, sentence), score) of the best sentences (in `filters["lang"]` when set):
     BM25, and the query's amounts they state."""
     scores = {(cid, index): score for cid, index, score in engine.sentences(q, filters, depth)}
+    # a sentence stating an amount adds it to its words' score, read for it when not in the best
+    stating = [key for key in figures.sentences if key not in scores][:MAX_FIGURE_SENTENCES]
+    scores |= {(cid, index): score for cid, index, score in engine.scores(q, filters, stating)}
     for key, weight in figures.sentences.items():
         if not filters["lang"] or figures.langs.get(key) == filters["lang"]:
             scores[key] = scores.get(key, 0.0) + FIGURE_WEIGHT * weight

@@ -42,7 +42,7 @@ from callnlp.search.query import (
     topics_in,
 )
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 """The layout of the index's documents; an index of another version is rebuilt."""
 INDEX_STAMP = "callnlp-index.json"
 """The file in an index folder that says which store and version it was made for."""
@@ -240,6 +240,32 @@ class SearchIndex:
             (d["call"][0], d["sentence"][0], score) for score, d in ((s, searcher.doc(a)) for s, a in hits)
         ]
 
+    def scores(
+        self, query: Query, filters: dict[str, Any], keys: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int, float]]:
+        """(call id, sentence, BM25) of those of the sentences `keys` that match `query`."""
+        schema = _schema("sentence")
+        term = tantivy.Query.term_query
+        each = [
+            tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, term(schema, "call", cid)),
+                    (tantivy.Occur.Must, term(schema, "sentence", index)),
+                ]
+            )
+            for cid, index in keys
+        ]
+        musts = [
+            *_filters(filters, "sentence"),
+            tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in each]),
+        ]
+        searcher, hits = self._search(
+            "sentence", _ranked(query, "sentence"), musts if each else [], len(each)
+        )
+        return [
+            (d["call"][0], d["sentence"][0], score) for score, d in ((s, searcher.doc(a)) for s, a in hits)
+        ]
+
     def sentence_count(self) -> int:
         """How many sentences the index holds."""
         return self._indexes["sentence"].searcher().num_docs
@@ -346,7 +372,7 @@ def _schema(kind: str) -> Any:
     b.add_text_field("call", tokenizer_name="raw", stored=True, index_option="basic")
     # terms are cut and lower-cased by callnlp (search_terms), so the index splits on spaces only
     if kind == "sentence":
-        b.add_integer_field("sentence", stored=True)
+        b.add_integer_field("sentence", stored=True, indexed=True)
         b.add_text_field("terms", tokenizer_name="whitespace", index_option="position")
         for name in BROAD:
             b.add_text_field(name, tokenizer_name="raw", index_option="basic")

@@ -40,6 +40,17 @@ class PostgresSearch:
         rows = self.store.rows(f"{sql} ORDER BY score DESC LIMIT :limit", {**params, "limit": limit})
         return [(r["call_id"], int(r["index"]), float(r["score"])) for r in rows]
 
+    def scores(
+        self, query: Query, filters: dict[str, Any], keys: Sequence[tuple[str, int]]
+    ) -> list[tuple[str, int, float]]:
+        """(call id, sentence, rank) of those of the sentences `keys` that match `query`."""
+        if not keys:
+            return []
+        sql, params = self._matches('s.call_id, s."index"', query, filters, None, keys)
+        if sql is None:
+            return []
+        return [(r["call_id"], int(r["index"]), float(r["score"])) for r in self.store.rows(sql, params)]
+
     def sentence_count(self) -> int:
         """How many sentences the store holds (the planner's estimate: counting takes long)."""
         return int(
@@ -62,7 +73,12 @@ class PostgresSearch:
         return [(r["call_id"], float(r["total"])) for r in rows]
 
     def _matches(
-        self, columns: str, query: Query, filters: dict[str, Any], calls: Sequence[str] | None
+        self,
+        columns: str,
+        query: Query,
+        filters: dict[str, Any],
+        calls: Sequence[str] | None,
+        keys: Sequence[tuple[str, int]] = (),
     ) -> tuple[str | None, dict[str, Any]]:
         params: dict[str, Any] = {}
         own = [f"plainto_tsquery('simple', :t{n})" for n in range(len(query.terms))]
@@ -84,6 +100,12 @@ class PostgresSearch:
         if calls is not None:
             condition += " AND s.call_id = ANY(:calls)"
             params["calls"] = list(calls)
+        if keys:
+            pairs = ", ".join(f"(:kc{n}, :ki{n})" for n in range(len(keys)))
+            condition += f' AND (s.call_id, s."index") IN ({pairs})'
+            params.update(
+                {f"k{x}{n}": v for n, key in enumerate(keys) for x, v in zip("ci", key, strict=True)}
+            )
         sql, more = self.store.filtered(
             f"SELECT {columns}, {score} AS score FROM sentences s CROSS JOIN (SELECT {', '.join(parts)}) q",
             filters,

@@ -138,6 +138,8 @@ def _agree(f: Figure, factor: float, value, low, high, tolerance: float) -> bool
     def near(a: float, b: float) -> bool:
         return abs(a - b) <= tolerance / 2 + 1e-9 * max(abs(a), abs(b))
 
+    if value is None and abs(high) >= SPAN * abs(low):
+        return False  # a vague amount (数十亿, tens of millions) states no amount to match
     if f.value is not None:
         v = f.value * factor
         return near(v, value) if value is not None else low - tolerance / 2 <= v <= high + tolerance / 2
