@@ -1,9 +1,13 @@
-"""Company, ticker and call date, read from a transcript's own text.
+"""Company, ticker, call date and period, read only from what is evidence of them.
 
 Transcripts announce themselves in their first lines (`Helios Grid Systems (HGRD) Q2 2025
-Earnings Call`, `景泓新能源（JHNE）2025年第二季度业绩说明会`, `April 23, 2026`); news
-write-ups around a call only name the company, over and over (CoreWeave). What the text
-does not say stays None; users override it (`--company`, `--date`, a sidecar FILE.json).
+Earnings Call`, `景泓新能源（JHNE）2025年第二季度业绩说明会`, `April 23, 2026`) or in the
+operator's welcome; data sets name their files after the call (`20151029_ALXN.txt`,
+`ABM_q1_2021.txt`); a Chinese news write-up around a call repeats the company's Latin name
+(CoreWeave). A sentence of the call is no evidence: `the contract now expires on June 30,
+2025` is no call date, and a capitalized word English sentences repeat (`Slide`,
+`Adjusted`) is no company. What nothing says stays None; users override it (`--company`,
+`--date`, a sidecar FILE.json).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from callnlp.resources import lines
 
@@ -36,6 +41,13 @@ _ZH_DATE = re.compile(r"(?P<year>20\d\d)\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<
 _ISO_DATE = re.compile(r"(?<![A-Za-z0-9])(?P<year>20\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?![A-Za-z0-9])")
 _NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?![a-z])")
 _PERIOD_END = re.compile(r"(?:ending|ended|截至|截止)\s*$")
+# a head line that is a title or a dateline, not a sentence of the call
+_SENTENCE_END = re.compile(r"[.!?。!?]\s*$")
+_TITLE_LINE_MAX = 100
+# file names data sets give calls: 20151029_ALXN, ABM_q1_2021
+_FILE_DATE_TICKER = re.compile(r"(?P<date>20\d{6})_(?P<ticker>[A-Z][A-Z0-9.]{0,7})")
+_FILE_TICKER_PERIOD = re.compile(r"(?P<ticker>[A-Z][A-Z0-9.]{0,7})_[qQ](?P<quarter>[1-4])_(?P<year>20\d\d)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _MIN_MENTIONS = 3
 _CAMEL = re.compile("[a-z][A-Z]")
 
@@ -47,28 +59,46 @@ class Metadata:
     company: str | None = None
     ticker: str | None = None
     date: str | None = None  # ISO, e.g. 2025-08-07
+    period: str | None = None  # from a file name (`ABM_q1_2021`: 2021Q1); else the text's
 
 
-def infer_metadata(text: str, speakers: frozenset[str] = frozenset()) -> Metadata:
-    """Company, ticker and date of a call from its normalized text.
+def infer_metadata(text: str, speakers: frozenset[str] = frozenset(), name: str | None = None) -> Metadata:
+    """Company, ticker, date and period of a call from its normalized text and file name.
 
     Args:
         text: the normalized text of the transcript.
         speakers: names of people speaking, which are never the company.
+        name: the transcript's file name, when it has one.
 
     Example:
         >>> infer_metadata("Helios Grid Systems (HGRD) Q2 2025 Earnings Call\\nAugust 7, 2025\\n")
-        Metadata(company='Helios Grid Systems', ticker='HGRD', date='2025-08-07')
+        Metadata(company='Helios Grid Systems', ticker='HGRD', date='2025-08-07', period=None)
+        >>> infer_metadata("We grew. Slide 4 shows it. Slide 5 too. Slide 6.", name="calls/20151029_ALXN.txt")
+        Metadata(company=None, ticker='ALXN', date='2015-10-29', period=None)
     """
-    head = "\n".join(text.splitlines()[:_HEAD_LINES])
+    first = text.splitlines()[:_HEAD_LINES]
+    head = "\n".join(first)
+    # a date only from a title or a dateline: in a sentence it is what the sentence is about
+    datelines = "\n".join(x for x in first if len(x) <= _TITLE_LINE_MAX and not _SENTENCE_END.search(x))
     company = ticker = None
     title = _TITLE.search(head)
     if title:
         company, ticker = title["company"].strip(" ,:：-"), title["ticker"]
     else:
         welcome = _WELCOME.search(text[:5000])
-        company = welcome["company"] if welcome else _most_named(text, speakers)
-    return Metadata(company, ticker, _first_date(head))
+        if welcome:
+            company = welcome["company"]
+        elif _HAN.search(text[:2000]):
+            # in Chinese text a repeated Latin name is a name; in English, any capitalized word
+            company = _most_named(text, speakers)
+    day, period = _first_date(datelines), None
+    stem = Path(name).stem if name else ""
+    if m := _FILE_DATE_TICKER.fullmatch(stem):
+        ticker = ticker or m["ticker"]
+        day = day or f"{m['date'][:4]}-{m['date'][4:6]}-{m['date'][6:]}"
+    elif m := _FILE_TICKER_PERIOD.fullmatch(stem):
+        ticker, period = ticker or m["ticker"], f"{m['year']}Q{m['quarter']}"
+    return Metadata(company, ticker, day, period)
 
 
 def _first_date(head: str) -> str | None:

@@ -70,8 +70,10 @@ class Analyzer:
         spans = self._sentences(doc, structure.blocks)
         sentences = [s for s, _ in spans]
         tokens = self.tokenizer(doc.text, doc.offsets)
-        year, quarter = call_period(doc.text)
-        meta = infer_metadata(doc.text, frozenset(t.speaker for t in structure.turns if t.speaker))
+        speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
+        meta = infer_metadata(doc.text, speakers, doc.source.path)
+        # a period the file is named with is evidence; the text's own quarter a reading of it
+        year, quarter = (int(meta.period[:4]), int(meta.period[5])) if meta.period else call_period(doc.text)
         figures = self._figures(doc, spans, FigureExtractor(year, quarter))
         sentences = self._score(sentences, tokens, figures)
         call = Call(

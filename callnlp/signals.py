@@ -106,22 +106,28 @@ def call_signals(analysis: CallAnalysis) -> dict[str, Any]:
 
 
 def with_changes(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows (one per call, with company and date) plus `<column>_change` against the same
-    company's previous call; the first call of a company gets None."""
-    rows = sorted(rows, key=lambda r: (r.get("company") or "", r.get("date") or "", r.get("period") or ""))
+    """Rows (one per call, with ticker, company and date) plus `<column>_change` against the
+    same company's previous call (known by its ticker, else its name); the first call of a
+    company, and a call of no known company, get None."""
+    rows = sorted(rows, key=lambda r: (_company_key(r), r.get("date") or "", r.get("period") or ""))
     previous: dict[str, dict[str, Any]] = {}
     out = []
     for row in rows:
-        before = previous.get(row.get("company") or "")
+        key = _company_key(row)
+        before = previous.get(key) if key else None
         row = dict(row)
         for column in COLUMNS:
             if column.endswith(("_period", "_unit")) or column not in row:
                 continue
             row[f"{column}_change"] = _change(row, before, column)
-        if row.get("company"):
-            previous[row["company"]] = row
+        if key:
+            previous[key] = row
         out.append(row)
     return out
+
+
+def _company_key(row: dict[str, Any]) -> str:
+    return row.get("ticker") or row.get("company") or ""
 
 
 def _change(row: dict[str, Any], before: dict[str, Any] | None, column: str) -> float | None:

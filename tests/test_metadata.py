@@ -43,3 +43,30 @@ def test_metadata_fills_the_record() -> None:
         "2025-08-07",
         "2025Q2",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        # file names data sets give calls are evidence; sentences are not
+        ("We grew. Slide 4 shows it. Slide 5 too. Slide 6 as well.", "calls/20151029_ALXN.txt",
+         Metadata(None, "ALXN", "2015-10-29", None)),
+        ("Total revenue was up.\nThe contract now expires on June 30, 2025.\n", "ABM_q1_2021.txt",
+         Metadata(None, "ABM", None, "2021Q1")),
+        ("营收增长。\n合同将于2025年6月30日到期。\n", "20150226_ADSK.txt", Metadata(None, "ADSK", "2015-02-26", None)),
+        # a title wins over the file name
+        ("Helios Grid Systems (HGRD) Q2 2025 Earnings Call\nAugust 7, 2025\n", "20151029_ALXN.txt",
+         Metadata("Helios Grid Systems", "HGRD", "2025-08-07", None)),
+        ("Adjusted EBITDA rose. Adjusted margins grew. Adjusted EPS too. Additionally, we paid.", None,
+         Metadata(None, None, None, None)),
+    ],
+)  # fmt: skip
+def test_metadata_is_read_only_from_evidence(text: str, name: str | None, expected: Metadata) -> None:
+    assert infer_metadata(text, name=name) == expected
+
+
+def test_metadata_period_of_the_file_name_fills_the_record(tmp_path) -> None:
+    path = tmp_path / "ABM_q1_2021.txt"
+    path.write_text("Revenue was $1.5 billion in the quarter.\n", encoding="utf-8")
+    call = analyze(path).call
+    assert (call.ticker, call.period, call.company, call.date) == ("ABM", "2021Q1", None, None)

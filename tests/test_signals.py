@@ -73,6 +73,18 @@ def test_signals_changes_against_the_previous_call() -> None:
     assert out["Other", "2025-05-01"]["hedging_qa_change"] is None
 
 
+def test_signals_chain_changes_only_within_one_known_company() -> None:
+    rows = [
+        {"ticker": "ABM", "company": None, "date": None, "period": "2021Q1", "hedging_qa": 1.0},
+        {"ticker": "ABM", "company": None, "date": None, "period": "2021Q2", "hedging_qa": 3.0},
+        {"ticker": None, "company": None, "date": "2021-05-01", "period": None, "hedging_qa": 2.0},
+        {"ticker": None, "company": None, "date": "2021-08-01", "period": None, "hedging_qa": 5.0},
+    ]  # fmt: skip
+    out = {(r["ticker"], r["period"], r["date"]): r for r in with_changes(rows)}
+    assert out["ABM", "2021Q2", None]["hedging_qa_change"] == 2.0  # one ticker, one company
+    assert out[None, None, "2021-08-01"]["hedging_qa_change"] is None  # no known company: no chain
+
+
 def test_signals_table_and_evidence_from_the_store(tmp_path) -> None:
     store = EventStore(tmp_path / "calls.db")
     for path in sorted((CORPORA / "calls").glob("*.txt")):
