@@ -105,6 +105,30 @@ def call_signals(analysis: CallAnalysis) -> dict[str, Any]:
     return out
 
 
+HEAD = ("call_id", "company", "ticker", "date", "period", "language")
+"""The columns of the signal table that say which call a row is."""
+COUNTS = ("questions", "analysts")
+
+
+def dtypes() -> dict[str, str]:
+    """The pandas type of every column of the signal table, in order: the table keeps them
+    whatever the data (a column no call fills is still a number column, not `object`).
+
+    Example:
+        >>> t = dtypes()
+        >>> t["company"], t["questions"], t["hedging_qa_change"], t["guidance_capex_year_unit"]
+        ('string', 'Int64', 'float64', 'string')
+    """
+    types = dict.fromkeys(HEAD, "string")
+    for column in COLUMNS:
+        text = column.endswith(("_period", "_unit"))
+        types[column] = "string" if text else "Int64" if column in COUNTS else "float64"
+    for column in COLUMNS:
+        if not column.endswith(("_period", "_unit")):
+            types[f"{column}_change"] = "float64"
+    return types
+
+
 def with_changes(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows (one per call, with ticker, company and date) plus `<column>_change` against the
     same company's previous call (known by its ticker, else its name); the first call of a

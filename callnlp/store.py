@@ -241,7 +241,7 @@ class EventStore:
         """
         import pandas as pd
 
-        from callnlp.signals import COLUMNS, call_signals, with_changes
+        from callnlp.signals import COLUMNS, HEAD, call_signals, dtypes, with_changes
 
         calls = self.calls(company=company)
         stored: dict[str, dict[str, Any]] = {}
@@ -251,9 +251,10 @@ class EventStore:
         rows = []
         for c in calls:
             values = stored.get(c["id"]) or call_signals(self.get(c["id"]))  # stores from before signals
-            head = {k: c[k] for k in ("company", "ticker", "date", "period", "language")}
+            head = {k: c[k] for k in HEAD[1:]}
             rows.append({"call_id": c["id"], **head, **{k: values.get(k) for k in COLUMNS}})
-        return pd.DataFrame(with_changes(rows))
+        types = dtypes()
+        return pd.DataFrame(with_changes(rows), columns=list(types)).astype(types)
 
     def evidence(self, company: str | None = None):
         """Every figure and every hedge cue with its provenance, one row each (long format),

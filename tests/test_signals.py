@@ -101,3 +101,26 @@ def test_signals_table_and_evidence_from_the_store(tmp_path) -> None:
     )
     assert (evidence["type"] == "hedge").sum() == hedges
     assert evidence[["call_id", "line", "start", "end", "text"]].notna().all().all()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_signals_columns_keep_their_types_whatever_the_data(tmp_path, suffix: str) -> None:
+    import pandas as pd
+
+    from callnlp.export import write_table
+    from callnlp.signals import dtypes
+
+    # a call with no guidance, no Q&A and no company: whole columns stay empty
+    store = EventStore(tmp_path / "calls.db")
+    store.add(analyze("Revenue grew 5% in the quarter. 收入增长5%。".encode()))
+    frame = store.signals()
+    assert {c: str(t) for c, t in frame.dtypes.items()} == dtypes()
+    write_table(frame, tmp_path / f"signals{suffix}")
+    back = (
+        pd.read_parquet(tmp_path / "signals.parquet")
+        if suffix == ".parquet"
+        else pd.read_csv(tmp_path / "signals.csv")
+    )
+    empty = [c for c in frame.columns if frame[c].isna().all()]
+    assert empty  # the case this test is about
+    assert not [c for c in back.columns if back[c].dtype == object and dtypes()[c] != "string"]
