@@ -13,8 +13,8 @@ line, and summaries/NAME.txt, one summary bullet a line, lower-case). Takes the 
      convertible to it (USD_per_share <-> USD and the like, at 1; pp <-> bp, at 100); it
      passes the 5% band search fetches with (a stored value within 5% of the bullet's value
      or range; a stored range whose low end is at most 10 times below and whose high end
-     reaches the bullet's low end); and `_agree` holds within the rounding of the less
-     precise of the two (`_step` of each text: `$1.8 billion` is precise to 0.1e9). A single
+     reaches the bullet's low end); and the values agree within the rounding of the less
+     precise of the two (`$1.8 billion` is precise to 0.1e9): `quantities.statement`. A single
      bullet value matches a stored single value, or lies in a stored range; a bullet range
      matches a stored range it overlaps, or a stored single value at either end. The bullet
      figure is FOUND when some call figure matches. Among several, the chosen one is the
@@ -73,7 +73,7 @@ from dataclasses import dataclass
 from callnlp import analyze
 from callnlp.figures import FigureExtractor
 from callnlp.record import Figure, Kind
-from callnlp.search.quantities import BAND, SPAN, _agree, _convertible, _precision, _step
+from callnlp.search.quantities import statement
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "dev" / "ectsum-val"
@@ -124,42 +124,10 @@ def read_call(path: Path) -> CallFigures:
     return CallFigures(path.stem, analysis.figures, sentences, path.read_text(encoding="utf-8"))
 
 
-def factor_to(bullet: Figure, stored: Figure) -> float | None:
-    """The factor that puts the bullet figure's value in the stored figure's unit, or None."""
-    if bullet.unit is None or stored.unit is None:
-        return None
-    if stored.unit == bullet.unit:
-        return 1.0
-    return next(
-        (f for unit, f in _convertible().get(bullet.unit.value, []) if unit == stored.unit.value), None
-    )
-
-
-def in_band(bullet: Figure, factor: float, stored: Figure) -> bool:
-    """Whether amount search would fetch `stored` at all (the SQL of `match_figures`)."""
-    low, high = (bullet.value, bullet.value) if bullet.value is not None else (bullet.low, bullet.high)
-    if low is None or high is None:
-        return False
-    lo, hi = sorted((low * factor, high * factor))
-    band_lo, band_hi = lo - abs(lo) * BAND, hi + abs(hi) * BAND
-    floor = band_lo / SPAN if lo > 0 else band_lo * SPAN
-    if stored.value is not None:
-        return band_lo <= stored.value <= band_hi
-    if stored.low is None or stored.high is None:
-        return False
-    return floor <= stored.low <= band_hi and stored.high >= band_lo
-
-
 def matches(bullet: Figure, stored: Figure) -> tuple[float, float] | None:
-    """(factor, tolerance) when `stored` matches the bullet figure, else None."""
-    factor = factor_to(bullet, stored)
-    if factor is None or not in_band(bullet, factor, stored):
-        return None
-    stored_step = _step(stored.text or "", stored.value if stored.value is not None else stored.low)
-    tolerance = max(_precision(bullet) * factor, stored_step)
-    if _agree(bullet, factor, stored.value, stored.low, stored.high, tolerance):
-        return factor, tolerance
-    return None
+    """(factor, tolerance) when `stored` matches the bullet figure as amount search would."""
+    unit = stored.unit.value if stored.unit else None
+    return statement(bullet, unit, stored.value, stored.low, stored.high, stored.text)
 
 
 def look_up(outcome: Outcome, call: CallFigures) -> None:

@@ -18,7 +18,6 @@ emoji or 10 KB of text cannot break a search.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from callnlp.embed import ENV_MODEL
 from callnlp.errors import OptionError
 from callnlp.record import Role, Section
-from callnlp.search.quantities import Matches, match_figures
+from callnlp.search.quantities import Matches, idf, match_figures
 from callnlp.search.query import Query, read_query, topic_pattern
 from callnlp.store import EventStore
 
@@ -382,8 +381,9 @@ def _quarter_weights(store: EventStore, q: Query, candidates: list[str]) -> dict
     weights: dict[str, float] = {}
     for quarter in q.quarters:
         like = f"%{quarter}" if len(quarter) == 2 else quarter
-        n = store.rows("SELECT count(*) AS n FROM calls WHERE period LIKE :p", {"p": like})[0]["n"]
-        weight = math.log(1 + (total - n + 0.5) / (n + 0.5))
+        weight = idf(
+            total, store.rows("SELECT count(*) AS n FROM calls WHERE period LIKE :p", {"p": like})[0]["n"]
+        )
         for cid, period in periods.items():
             if period.endswith(quarter):
                 weights[cid] = weights.get(cid, 0.0) + weight

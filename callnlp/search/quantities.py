@@ -71,7 +71,7 @@ def match_figures(
     texts: dict[str, list[str]] = defaultdict(list)
     langs: dict[tuple[str, int], str | None] = {}
     select = (
-        "SELECT f.call_id, f.sentence, f.value, f.low, f.high, f.text, s.lang FROM figures f "
+        "SELECT f.call_id, f.sentence, f.unit, f.value, f.low, f.high, f.text, s.lang FROM figures f "
         'JOIN sentences s ON s.call_id = f.call_id AND s."index" = f.sentence'
     )
     # both halves walk an index on (unit, value) or (unit, low), not every figure of a unit
@@ -83,42 +83,88 @@ def match_figures(
     )
     sql = f"{values} UNION ALL {ranges} LIMIT {MAX_FOUND + 1}"
     for f in figures:
-        if f.unit is None:
-            continue
-        low, high = (f.value, f.value) if f.value is not None else (f.low, f.high)
-        if low is None or high is None:
+        ends = _ends(f)
+        if ends is None:
             continue
         found = []
-        for unit, factor in [(f.unit.value, 1.0), *_convertible().get(f.unit.value, [])]:
-            lo, hi = sorted((low * factor, high * factor))
-            band = {"unit": unit, "lo": lo - abs(lo) * BAND, "hi": hi + abs(hi) * BAND}
-            band["floor"] = band["lo"] / SPAN if lo > 0 else band["lo"] * SPAN
-            found += [(row, factor) for row in store.rows(sql, {**params, **band})]
+        for unit, factor in _units(f):
+            found += store.rows(sql, {**params, "unit": unit, **_band(*ends, factor)})
         if len(found) > MAX_FOUND:
             continue
-        precision = _precision(f)
-        hits = [
-            row
-            for row, factor in found
-            if _agree(
-                f, factor, row["value"], row["low"], row["high"], max(precision * factor, _precision_of(row))
-            )
-        ]
+        hits = [r for r in found if statement(f, r["unit"], r["value"], r["low"], r["high"], r["text"])]
         called = {row["call_id"] for row in hits}
         said = {(row["call_id"], row["sentence"]) for row in hits if row["sentence"] is not None}
         for cid in called:
-            by_call[cid] += _idf(calls, len(called))
+            by_call[cid] += idf(calls, len(called))
         for key in said:
-            by_sentence[key] += _idf(sentences, len(said))
+            by_sentence[key] += idf(sentences, len(said))
         for row in hits:
             texts[row["call_id"]].append(row["text"])
             langs[row["call_id"], row["sentence"]] = row["lang"]
     return Matches(dict(by_call), dict(by_sentence), dict(texts), langs)
 
 
-def _idf(total: int, holding: int) -> float:
+def statement(
+    query: Figure,
+    unit: str | None,
+    value: float | None,
+    low: float | None,
+    high: float | None,
+    text: str | None,
+) -> tuple[float, float] | None:
+    """(factor, tolerance) when a stored figure (its unit, value or range, and text) states
+    the query's amount as amount search reads it, else None: `factor` puts the query's
+    value in the stored unit, `tolerance` is the step of the less precise of the two.
+
+    Example:
+        >>> from callnlp.figures import FigureExtractor
+        >>> q = FigureExtractor()("$1.8 billion")[0]
+        >>> statement(q, "USD", 1.82e9, None, None, "$1.82 billion")
+        (1.0, 100000000.0)
+    """
+    ends = _ends(query)
+    factor = next((x for u, x in _units(query) if u == unit), None)
+    if ends is None or factor is None:
+        return None
+    band = _band(*ends, factor)
+    if value is not None:
+        inside = band["lo"] <= value <= band["hi"]
+    else:
+        inside = (
+            low is not None and high is not None and band["floor"] <= low <= band["hi"] and high >= band["lo"]
+        )
+    if not inside:
+        return None
+    tolerance = max(
+        _precision(query.text, query.value, query.low) * factor, _precision(text or "", value, low)
+    )
+    return (factor, tolerance) if _agree(query, factor, value, low, high, tolerance) else None
+
+
+def idf(total: int, holding: int) -> float:
+    """BM25's inverse document frequency of something `holding` of `total` documents hold."""
     total = max(total, holding)  # a total that is an estimate (PostgreSQL's) may lag
     return math.log(1 + (total - holding + 0.5) / (holding + 0.5))
+
+
+def _ends(f: Figure) -> tuple[float, float] | None:
+    """The amount a figure states as (low, high), the same twice for a single value."""
+    low, high = (f.value, f.value) if f.value is not None else (f.low, f.high)
+    return None if f.unit is None or low is None or high is None else (low, high)
+
+
+def _units(f: Figure) -> list[tuple[str, float]]:
+    """The units a figure's amount may be stored in, with the factor into each."""
+    return [(f.unit.value, 1.0), *_convertible().get(f.unit.value, [])] if f.unit else []
+
+
+def _band(low: float, high: float, factor: float) -> dict[str, float]:
+    """The values fetched for an amount: within `BAND` of it; a range's low end from
+    `SPAN` times below it (`floor`)."""
+    lo, hi = sorted((low * factor, high * factor))
+    band = {"lo": lo - abs(lo) * BAND, "hi": hi + abs(hi) * BAND}
+    band["floor"] = band["lo"] / SPAN if lo > 0 else band["lo"] * SPAN
+    return band
 
 
 @cache
@@ -149,16 +195,10 @@ def _agree(f: Figure, factor: float, value, low, high, tolerance: float) -> bool
     return lo <= high + tolerance / 2 and low <= hi + tolerance / 2
 
 
-def _precision(f: Figure) -> float:
-    """The step of the last digit the query wrote: `$1.8 billion` is precise to 0.1e9."""
-    return _step(f.text, f.value if f.value is not None else f.low)
-
-
-def _precision_of(row) -> float:
-    return _step(row["text"] or "", row["value"] if row["value"] is not None else row["low"])
-
-
-def _step(written: str, value: float | None) -> float:
+def _precision(written: str, value: float | None, low: float | None) -> float:
+    """The step of the last digit an amount was written with: `$1.8 billion` is precise to
+    0.1e9 (of its value, or of its range's low end)."""
+    value = value if value is not None else low
     m = _NUMBER.search(written)
     if m is None or value is None:
         return 0.0
