@@ -28,6 +28,7 @@ from callnlp.search import search
 # Everything else is imported when first used: a command such as `callnlp search` loads
 # only what it needs (the whole pipeline took a third of a search's process time).
 _LAZY = {
+    "callnlp.answers": ["AnswerAssessment", "AnswerAssessor", "assess_answer"],
     "callnlp.embed": ["Embedder"],
     "callnlp.errors": [
         "BinaryInputError", "CallnlpError", "DecodeError", "EmptyInputError", "InputError",
@@ -41,6 +42,7 @@ _LAZY = {
     "callnlp.metadata": ["Metadata", "infer_metadata"],
     "callnlp.normalize": ["Document"],
     "callnlp.offsets": ["OffsetMap"],
+    "callnlp.phrases": ["PhraseMatcher"],
     "callnlp.pipeline": ["Analyzer", "analyze"],
     "callnlp.record": [
         "Aggregate", "Call", "CallAnalysis", "Cue", "CueKind", "Figure", "Kind", "Language", "QAPair",

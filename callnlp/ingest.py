@@ -299,7 +299,7 @@ def _analyze_one(path: Path | None, overrides: dict[str, str | None], embed: str
         analyze("预热 warm-up。".encode())
         return Failure("", "")
     try:
-        result = analyze(path)
+        result = analyze(path, embedder=_embedder(embed) if embed else None)
         meta = {**sidecar(path), **{k: v for k, v in overrides.items() if v}}
         if meta:
             result = replace(result, call=replace(result.call, **meta))

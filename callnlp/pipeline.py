@@ -10,11 +10,13 @@ from itertools import accumulate, repeat
 from operator import countOf, is_not, itemgetter
 from pathlib import Path
 
+from callnlp.answers import AnswerAssessor
+from callnlp.embed import Embedder
 from callnlp.figures import FigureExtractor
 from callnlp.metadata import infer_metadata
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
-from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, Sentence
+from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, QAPair, Sentence
 from callnlp.scoring import LexiconScorer, aggregate
 from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.signals import call_signals
@@ -41,6 +43,8 @@ class Analyzer:
         scorer: the lexicon scorer of tone and hedging (a default one otherwise).
         sentiment: a transformer backend that decides sentiment and tone instead of the
             lexicon (hedging and cues stay the lexicon's).
+        answers: judges each question-answer pair (directness, specificity, evasion
+            cues); a default one, without embeddings, otherwise.
 
     Example:
         >>> result = Analyzer()("营收同比增长420%。Revenue grew 420%.".encode())
@@ -55,8 +59,10 @@ class Analyzer:
         max_sentence_chars: int = MAX_CHARS,
         scorer: LexiconScorer | None = None,
         sentiment: TransformerSentiment | None = None,
+        answers: AnswerAssessor | None = None,
     ) -> None:
         self.tokenizer = tokenizer or default_tokenizer()
+        self.answers = answers or AnswerAssessor(self.tokenizer)
         self.scorer = scorer or LexiconScorer(self.tokenizer)
         self.sentiment = sentiment
         self.structure = StructureParser()
@@ -92,7 +98,7 @@ class Analyzer:
             call=call,
             sentences=tuple(sentences),
             turns=structure.turns,
-            qa_pairs=structure.qa_pairs,
+            qa_pairs=self._assess(doc, spans, structure.qa_pairs),
             figures=tuple(figures),
             aggregates=aggregate(sentences, structure.turns),
         )
@@ -118,6 +124,34 @@ class Analyzer:
             )
             for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
         ]  # fmt: skip
+
+    def _assess(
+        self, doc: Document, spans: list[tuple[Sentence, int]], pairs: tuple[QAPair, ...]
+    ) -> tuple[QAPair, ...]:
+        """The pairs with their answers judged; evasion cues point into the original file."""
+        said: dict[int | None, list[tuple[Sentence, int]]] = {}
+        for sentence, nstart in spans:
+            said.setdefault(sentence.turn, []).append((sentence, nstart))
+        out = []
+        for pair in pairs:
+            parts = [part for turn in pair.answers for part in said.get(turn, ())]
+            if not parts:
+                out.append(pair)
+                continue
+            answer = "\n".join(s.text for s, _ in parts)
+            starts = list(accumulate((len(s.text) + 1 for s, _ in parts[:-1]), initial=0))
+            question = " ".join(s.text for s, _ in said.get(pair.question, ()))
+            judged = self.answers(question, answer, normalized=True)
+            cues = []
+            for cue in judged.evasion_cues:
+                i = bisect_left(starts, cue.start + 1) - 1  # the answer sentence the cue is in
+                sentence, nstart = parts[i]
+                local = cue.start - starts[i], min(cue.end - starts[i], len(sentence.text))
+                start, end = doc.span(nstart + local[0], nstart + local[1])
+                cues.append(replace(cue, start=start, end=end))
+            out.append(replace(pair, directness=judged.directness, specificity=judged.specificity,
+                               evasion_cues=tuple(cues)))  # fmt: skip
+        return tuple(out)
 
     def _figures(
         self, doc: Document, spans: list[tuple[Sentence, int]], extract: FigureExtractor
@@ -182,6 +216,7 @@ def analyze(
     name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     sentiment_model: str | None = None,
+    embedder: Embedder | None = None,
 ) -> CallAnalysis:
     """Analyze one transcript with the default settings.
 
@@ -191,6 +226,8 @@ def analyze(
         max_bytes: inputs larger than this raise `InputTooLargeError`.
         sentiment_model: a sequence-classification model (name or local path) to decide
             sentiment instead of the lexicon; needs torch and transformers.
+        embedder: blends the closeness in meaning of each question and its answer into
+            the answer's directness.
 
     Returns:
         The `CallAnalysis` record.
@@ -203,4 +240,5 @@ def analyze(
         <Language.ZH: 'zh'>
     """
     sentiment = TransformerSentiment(sentiment_model) if sentiment_model else None
-    return Analyzer(max_bytes=max_bytes, sentiment=sentiment)(source, name=name)
+    answers = AnswerAssessor(embedder=embedder) if embedder else None
+    return Analyzer(max_bytes=max_bytes, sentiment=sentiment, answers=answers)(source, name=name)

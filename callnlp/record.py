@@ -117,6 +117,7 @@ class CueKind(StrEnum):
     CONTRAST = "contrast"
     INCREASE = "increase"
     DECREASE = "decrease"
+    EVASION = "evasion"
 
 
 class Scope(StrEnum):
@@ -196,10 +197,25 @@ class Turn:
 
 @dataclass(frozen=True)
 class QAPair:
-    """An analyst's question turn and the management turns that answer it."""
+    """An analyst's question turn and the management turns that answer it.
+
+    Attributes:
+        question: the index of the question's turn.
+        answers: the indexes of the turns that answer it.
+        directness: how directly the answers take up what was asked, in [0, 1]: shared
+            content words, the asked metric, period and numbers answered, evasion cues
+            against (`callnlp.answers`); None when the answers say nothing.
+        specificity: how specific the answers are, in [0, 1]: figures, periods and names
+            against generic words.
+        evasion_cues: the phrases that decline or defer (`we don't guide to that`,
+            不便透露), kind `evasion`, pointing into the original file.
+    """
 
     question: int
     answers: tuple[int, ...]
+    directness: float | None = None
+    specificity: float | None = None
+    evasion_cues: tuple[Cue, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from callnlp.record import (
     Unit,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The layout this release writes. Opening an older store runs `MIGRATIONS` up to it."""
 
 
@@ -74,7 +74,19 @@ def _search_index(conn) -> None:
         conn.exec_driver_sql("INSERT INTO search_pending (call_id) SELECT id FROM calls")
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {2: _add_search, 3: _drop_flat_indexes, 4: _search_index}
+def _answer_scores(conn) -> None:
+    """Version 5: how directly and specifically each answer answers, and its evasion cues
+    (a JSON list of cues). Pairs stored before stay empty until their call is ingested again."""
+    for column, kind in (("directness", "FLOAT"), ("specificity", "FLOAT"), ("evasion_cues", "TEXT")):
+        conn.exec_driver_sql(f"ALTER TABLE qa_pairs ADD COLUMN {column} {kind}")
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {
+    2: _add_search,
+    3: _drop_flat_indexes,
+    4: _search_index,
+    5: _answer_scores,
+}
 """version -> the step that brings a store from version-1 to it, run in one transaction."""
 
 
@@ -218,6 +230,9 @@ class _Tables:
             Column("index", Integer, primary_key=True),
             Column("question", Integer),
             Column("answers", Text),
+            Column("directness", Float),
+            Column("specificity", Float),
+            Column("evasion_cues", Text),
             keys=("index",),
         )
         self.aggregates = owned(
@@ -324,12 +339,28 @@ def rows(a: CallAnalysis, vectors: Any = None) -> Rows:
         ("sentences", sentences),
         ("cues", cues),
         ("figures", figures),
-        ("qa_pairs", [(cid, n, q.question, json.dumps(list(q.answers))) for n, q in enumerate(a.qa_pairs)]),
+        ("qa_pairs", [_qa_row(cid, n, q) for n, q in enumerate(a.qa_pairs)]),
         ("aggregates", aggregates),
         ("signals", [(cid, k, json.dumps(v), n) for n, (k, v) in enumerate(a.signals.items())]),
         ("embeddings", [] if vectors is None else [(cid, n, v.tobytes()) for n, v in enumerate(vectors)]),
     )
     return Rows(call, children)
+
+
+def _qa_row(cid: str, n: int, q: QAPair) -> tuple:
+    cues = [[c.text, c.start, c.end] for c in q.evasion_cues]
+    return cid, n, q.question, json.dumps(list(q.answers)), q.directness, q.specificity, json.dumps(cues)
+
+
+def _qa_pair(q: Any) -> QAPair:
+    cues = json.loads(q["evasion_cues"] or "[]")
+    return QAPair(
+        q["question"],
+        tuple(json.loads(q["answers"])),
+        q["directness"],
+        q["specificity"],
+        tuple(Cue(text, CueKind.EVASION, start, end) for text, start, end in cues),
+    )
 
 
 def _text(value: Enum | None) -> str | None:
@@ -394,7 +425,7 @@ def record_of(call: Any, rows: dict[str, list]) -> CallAnalysis:
             )
             for t in rows["turns"]
         ),
-        qa_pairs=tuple(QAPair(q["question"], tuple(json.loads(q["answers"]))) for q in rows["qa_pairs"]),
+        qa_pairs=tuple(_qa_pair(q) for q in rows["qa_pairs"]),
         figures=tuple(
             Figure(
                 f["metric"],

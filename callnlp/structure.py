@@ -499,8 +499,8 @@ class StructureParser:
         >>> s = StructureParser()(normalize(load(text.encode())))
         >>> [(t.speaker, t.role.value, t.section.value) for t in s.turns][2:]
         [(None, 'operator', 'qa'), ('Bo Li', 'analyst', 'qa'), ('Ann Lee', 'executive', 'qa')]
-        >>> s.qa_pairs
-        (QAPair(question=3, answers=(4,)),)
+        >>> [(p.question, p.answers) for p in s.qa_pairs]
+        [(3, (4,))]
     """
 
     def __call__(self, doc: Document) -> Structure:

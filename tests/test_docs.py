@@ -31,3 +31,12 @@ def test_docs_functions_named_like_their_modules_stay_functions(name: str) -> No
     importlib.import_module(f"callnlp.{name}")  # importing a module binds it on the package
     assert callable(getattr(callnlp, name))
     assert getattr(callnlp, name).__module__.startswith(f"callnlp.{name}")
+
+
+def test_docs_readme_examples_run() -> None:
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    failures, tried = doctest.testfile(str(readme), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert tried
+    assert failures == 0

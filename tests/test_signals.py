@@ -4,7 +4,7 @@ import pytest
 from conftest import CORPORA
 
 from callnlp import analyze
-from callnlp.signals import COLUMNS, call_signals, with_changes
+from callnlp.signals import COLUMNS, call_signals, dtypes, with_changes
 from callnlp.store import EventStore
 
 GUIDE = "Acme (ACM) Q1 2025 Earnings Call\nApril 20, 2025\n\nOperator: Welcome.\nJane Doe: {text}\n"
@@ -92,7 +92,9 @@ def test_signals_table_and_evidence_from_the_store(tmp_path) -> None:
     table = store.signals()
     assert len(table) == 5
     assert {"company", "date", "period", "language", *COLUMNS} <= set(table.columns)
-    assert {f"{c}_change" for c in COLUMNS if not c.endswith(("_period", "_unit"))} <= set(table.columns)
+    assert {f"{c}_change" for c, t in dtypes().items() if c in COLUMNS and t != "string"} <= set(
+        table.columns
+    )
     evidence = store.evidence()
     records = [analyze(p) for p in sorted((CORPORA / "calls").glob("*.txt"))]
     assert (evidence["type"] == "figure").sum() == sum(len(r.figures) for r in records)
@@ -124,3 +126,120 @@ def test_signals_columns_keep_their_types_whatever_the_data(tmp_path, suffix: st
     empty = [c for c in frame.columns if frame[c].isna().all()]
     assert empty  # the case this test is about
     assert not [c for c in back.columns if back[c].dtype == object and dtypes()[c] != "string"]
+
+
+# (sentence, the event columns it must count 1 in; every other event column stays 0)
+EVENT_CASES = [
+    ("We are raising our full-year revenue guidance.", {"guidance_raised"}),
+    ("我们上调了全年收入指引。", {"guidance_raised"}),
+    ("Our outlook has been raised twice this year.", set()),  # no passive row for outlook
+    ("We are lowering our guidance for the second half.", {"guidance_cut"}),
+    ("公司下调2025年利润预测。", {"guidance_cut"}),
+    ("We are withdrawing our full-year outlook.", {"guidance_withdrawn"}),
+    ("鉴于不确定性，公司暂停提供全年指引。", {"guidance_withdrawn"}),
+    ("We reaffirm our 2025 guidance.", {"guidance_maintained"}),
+    ("我们维持全年收入指引不变。", {"guidance_maintained"}),
+    ("Results came in well ahead of consensus expectations.", {"beats"}),
+    ("本季度净利润超预期。", {"beats"}),
+    ("EPS was $0.06 above the high end of our guidance.", {"beats"}),
+    ("Revenue fell short of our expectations.", {"misses"}),
+    ("本季度收入不及预期。", {"misses"}),
+    # words of an event without the event
+    ("We landed at the lower end of our guidance range.", set()),
+    ("我们处于指引区间的下限。", set()),
+    ("We expect to raise capital next year.", set()),
+    ("Our guidance includes an expected rate increase.", set()),
+    ("我们对全年指引充满信心。", set()),
+]
+EVENT_COLUMNS = (
+    "guidance_raised",
+    "guidance_cut",
+    "guidance_withdrawn",
+    "guidance_maintained",
+    "beats",
+    "misses",
+)
+
+
+@pytest.mark.parametrize(("sentence", "events"), EVENT_CASES)
+def test_signals_events_count_what_a_sentence_says(sentence: str, events: set[str]) -> None:
+    s = call_signals(analyze(sentence.encode()))
+    assert {c for c in EVENT_COLUMNS if s[c]} == events
+    assert all(s[c] in (0, 1) for c in EVENT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("text", "beats", "misses"),
+    [
+        ("Analysts expected revenue of $10 million. Revenue was $12 million.", 1, 0),
+        ("市场一致预期收入为10亿元。本季度收入为9亿元。", 0, 1),
+        ("Consensus expected a net loss of $5 million. Our net loss was $3 million.", 1, 0),
+    ],
+)
+def test_signals_figures_against_the_consensus_the_call_states(text: str, beats: int, misses: int) -> None:
+    record = analyze(text.encode())
+    assert {f.kind.value for f in record.figures} == {"consensus", "actual"}  # what this test reads
+    s = call_signals(record)
+    assert (s["beats"], s["misses"]) == (beats, misses)
+
+
+def test_signals_whole_call_versions_on_a_call_without_speakers() -> None:
+    # one sentence a line, no speaker names: the layout of stripped transcripts (MAEC)
+    lines = [
+        "Good afternoon and thank you for joining our fourth quarter call.",
+        "Revenue grew 12% and margins expanded to a record.",
+        "Demand was strong across every region.",
+        "We are raising our full-year guidance.",
+        "Orders were lumpy and pricing may remain volatile.",
+        "We don't guide to quarterly margins.",
+        "Costs rose sharply and the outlook is uncertain.",
+        "It is too early to say when demand recovers.",
+        "Churn worsened in the last month.",
+    ]
+    s = call_signals(analyze("\n".join(lines).encode()))
+    assert s["sections_seen"] is None
+    assert s["roles_seen"] is None
+    assert s["mgmt_tone_prepared"] is None  # needs roles: says nothing rather than guess
+    assert s["tone_call"] is not None
+    assert s["tone_trend"] < 0  # the first third is good news, the last third is not
+    assert s["negative_share"] > 0
+    assert s["hedging_call"] > 0
+    assert s["evasion_per_1k_tokens"] > 0  # over the whole call: no answers to read
+    assert s["guidance_raised"] == 1
+    assert s["directness"] is None  # no question-answer pairs
+
+
+def test_signals_answer_signals_aggregate_the_pairs() -> None:
+    record = analyze(CORPORA / "calls" / "zh_qa_style_jinghong_2025q2.txt")
+    s = call_signals(record)
+    pairs = [p for p in record.qa_pairs if p.directness is not None]
+    assert s["sections_seen"] == "prepared,qa"
+    assert s["directness"] == pytest.approx(sum(p.directness for p in pairs) / len(pairs), abs=1e-4)
+    assert s["evasive_answers"] == pytest.approx(
+        sum(bool(p.evasion_cues) for p in pairs) / len(pairs), abs=1e-4
+    )
+    assert 0 < s["evasive_answers"] < 1
+
+
+def test_signals_guidance_revision_against_the_previous_call() -> None:
+    def row(date: str, revenue: float, capex: float | None) -> dict:
+        return {
+            "ticker": "ACM", "date": date,
+            "guidance_revenue_year": revenue, "guidance_revenue_year_period": "FY2025",
+            "guidance_revenue_year_unit": "USD",
+            "guidance_capex_year": capex, "guidance_capex_year_period": "FY2025" if capex else None,
+            "guidance_capex_year_unit": "USD" if capex else None,
+        }  # fmt: skip
+
+    out = {r["date"]: r for r in with_changes([row("2025-02-01", 100, 50), row("2025-05-01", 120, 40),
+                                               row("2025-08-01", 130, None)])}  # fmt: skip
+    assert out["2025-02-01"]["guidance_revision"] is None  # nothing to compare with
+    assert out["2025-05-01"]["guidance_revision"] == 0  # revenue raised, capex cut
+    assert out["2025-08-01"]["guidance_revision"] == 1  # revenue raised; capex not guided
+
+
+def test_signals_readme_table_is_written_from_the_code() -> None:
+    from callnlp.signals import markdown
+
+    readme = (CORPORA.parent / "README.md").read_text(encoding="utf-8")
+    assert markdown() in readme, "README's signal table is stale: paste `python -m callnlp.signals`"

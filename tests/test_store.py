@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 from conftest import postgres
 
 from callnlp import analyze
 from callnlp.errors import OptionError, StoreError
+from callnlp.record import QAPair
 from callnlp.schema import SCHEMA_VERSION
 from callnlp.search import search
 from callnlp.store import EventStore, resolve_url
@@ -78,13 +80,16 @@ def test_store_frames_for_research(store, records) -> None:
 
 def _age(path, version: int, *statements: str) -> None:
     """Make the store at `path` look as release `version` wrote it: no search index beside
-    it (before version 4 there was none), and `statements` undone what came later."""
+    it (before version 4 there was none), no answer scores (before version 5), and
+    `statements` undone what came later."""
     import shutil
 
     shutil.rmtree(f"{path}.search")
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE search_pending")
         db.execute("DROP INDEX figures_value")
+        for column in ("directness", "specificity", "evasion_cues"):
+            db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
         for statement in statements:
             db.execute(statement)
         db.execute(f"UPDATE callnlp_meta SET value = '{version}' WHERE key = 'schema_version'")
@@ -110,6 +115,9 @@ def test_store_migrates_a_version_1_store(tmp_path, records) -> None:
         assert version == (str(SCHEMA_VERSION),)
     with EventStore(path) as s:  # migrated once: a second open runs nothing (it would fail)
         assert len(s.calls()) == len(records)
+        pairs = [p for r in records for p in s.get(r.call.id).qa_pairs]
+        assert pairs
+        assert all(p.directness is None and p.evasion_cues == () for p in pairs)
 
 
 def test_store_migrates_a_version_3_store(tmp_path, records) -> None:
@@ -143,12 +151,17 @@ def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE INDEX sentences_section ON sentences (section)")
         db.execute("CREATE INDEX cues_kind ON cues (kind)")
+        for column in ("directness", "specificity", "evasion_cues"):  # version 5 added them
+            db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
         db.execute("UPDATE callnlp_meta SET value = '2' WHERE key = 'schema_version'")
     with EventStore(path) as s:
         for r in records[2:]:
             assert s.add(r)
-        for r in records:
+        for r in records[2:]:
             assert s.get(r.call.id) == r
+        for r in records[:2]:  # stored before answers were scored: the pairs, unscored
+            unscored = tuple(QAPair(p.question, p.answers) for p in r.qa_pairs)
+            assert s.get(r.call.id) == replace(r, qa_pairs=unscored)
         assert search(s, "revenue").hits
     with sqlite3.connect(path) as db:
         indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
