@@ -16,7 +16,16 @@ from callnlp.figures import FigureExtractor
 from callnlp.metadata import infer_metadata
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
-from callnlp.record import Call, CallAnalysis, Figure, Kind, Language, QAPair, Sentence
+from callnlp.record import (
+    Call,
+    CallAnalysis,
+    Figure,
+    Kind,
+    Language,
+    QAPair,
+    Scope,
+    Sentence,
+)
 from callnlp.scoring import LexiconScorer, aggregate
 from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.signals import call_signals
@@ -102,7 +111,13 @@ class Analyzer:
             figures=tuple(figures),
             aggregates=aggregate(sentences, structure.turns),
         )
-        return replace(result, signals=call_signals(result))
+        signals = call_signals(result)
+        # the document tone is read with the signals, which read each sentence's events once
+        aggregates = tuple(
+            replace(g, document_tone=signals["tone_document"]) if g.scope is Scope.CALL else g
+            for g in result.aggregates
+        )
+        return replace(result, signals=signals, aggregates=aggregates)
 
     def _score(self, sentences: list[Sentence], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
         """The sentences with their scores and token counts."""

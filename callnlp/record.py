@@ -290,6 +290,10 @@ class Aggregate:
         hedging_density: hedge cues (hedges and weak modals) per 100 tokens.
         hedged_share: the share of its sentences the scorer called hedged.
         forward_share: the share of its sentences that look forward.
+        document_tone: for the call: its tone as a reader weighs it, in [-1, 1]: the
+            headline and lead, conclusions, events and strong sentences count more,
+            neutral ones less, the operator and analysts not at all (`callnlp.tone`);
+            None for the other scopes.
     """
 
     scope: Scope
@@ -300,6 +304,7 @@ class Aggregate:
     hedging_density: float
     hedged_share: float
     forward_share: float
+    document_tone: float | None = None
 
 
 @dataclass(frozen=True)

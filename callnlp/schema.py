@@ -76,9 +76,11 @@ def _search_index(conn) -> None:
 
 def _answer_scores(conn) -> None:
     """Version 5: how directly and specifically each answer answers, and its evasion cues
-    (a JSON list of cues). Pairs stored before stay empty until their call is ingested again."""
+    (a JSON list of cues); the call's document tone. Calls stored before keep them empty
+    until they are ingested again."""
     for column, kind in (("directness", "FLOAT"), ("specificity", "FLOAT"), ("evasion_cues", "TEXT")):
         conn.exec_driver_sql(f"ALTER TABLE qa_pairs ADD COLUMN {column} {kind}")
+    conn.exec_driver_sql("ALTER TABLE aggregates ADD COLUMN document_tone FLOAT")
 
 
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
@@ -246,6 +248,7 @@ class _Tables:
             Column("hedging_density", Float),
             Column("hedged_share", Float),
             Column("forward_share", Float),
+            Column("document_tone", Float),
             Index("aggregates_scope", "scope", "key"),
             keys=("index",),
         )
@@ -331,7 +334,7 @@ def rows(a: CallAnalysis, vectors: Any = None) -> Rows:
     ]  # fmt: skip
     aggregates = [
         (cid, n, g.scope._value_, g.key, g.sentences, g.tokens, g.net_tone, g.hedging_density, g.hedged_share,
-         g.forward_share)
+         g.forward_share, g.document_tone)
         for n, g in enumerate(a.aggregates)
     ]  # fmt: skip
     children = (
@@ -457,6 +460,7 @@ def record_of(call: Any, rows: dict[str, list]) -> CallAnalysis:
                 g["hedging_density"],
                 g["hedged_share"],
                 g["forward_share"],
+                g["document_tone"],
             )
             for g in rows["aggregates"]
         ),

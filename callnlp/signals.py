@@ -16,25 +16,23 @@ structure let the signals see.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from statistics import mean
 from typing import Any
 
 from callnlp.answers import evasion_spans
-from callnlp.errors import ResourceError
+from callnlp.events import events_in
 from callnlp.figures import metric_aliases, metric_goods
-from callnlp.phrases import PhraseMatcher
 from callnlp.record import CallAnalysis, Figure, Kind, Role, Section, Sentence, Unit
-from callnlp.resources import lines
 from callnlp.scoring import hedging_density, net_tone
+from callnlp.tone import document_tone
 
 GUIDED_METRICS = ("revenue", "capex", "operating_income", "adjusted_operating_income")
 _HORIZONS = ("quarter", "year")
 _GUIDES = tuple(f"guidance_{m}_{h}" for m in GUIDED_METRICS for h in _HORIZONS)
 _MONEY = {Unit.USD, Unit.CNY, Unit.HKD, Unit.EUR, Unit.GBP, Unit.JPY}
-EVENTS = ("guidance_raised", "guidance_cut", "guidance_withdrawn", "guidance_maintained", "beat", "miss")
-"""The events of models/events.tsv, each counted per call."""
 END_SHARE = 1 / 3
 """`tone_trend` compares the last third of the Q&A (or of the call) with the script (or the
 first third): where a call ends up after the questions, not one closing pleasantry."""
@@ -75,6 +73,8 @@ COLUMNS: dict[str, str] = {
     "roles_seen": "the roles found among its speakers (analyst, executive ...), empty when none is known",
     "tokens": "words and numbers said (interpreters left out)",
     "tone_call": "mean sentiment (-1..1) of every sentence said: the whole-call tone",
+    "tone_document": "the call's tone as a reader weighs it (-1..1): headline and lead, conclusions, events "
+    "and strong sentences count more, neutral ones less, operator and analysts not at all",
     "tone_dispersion": "standard deviation of sentence sentiment over the call",
     "tone_trend": "mean sentiment of the last third of the Q&A minus that of the prepared remarks "
     "(without sections: last third of the call minus first third)",
@@ -132,13 +132,15 @@ def call_signals(analysis: CallAnalysis) -> dict[str, Any]:
     tokens = sum(s.tokens for s in said)
     figures = [f for f in analysis.figures if f.turn not in skip]
     pairs = [p for p in analysis.qa_pairs if p.directness is not None]
-    events = _events(said)
+    stated = [events_in(s.text) for s in said]
+    events = Counter(event for found in stated for event in found)
     beats, misses = _against_consensus(figures)
     out: dict[str, Any] = {
         "sections_seen": _seen(s.section for s in said if s.section is not Section.OTHER),
         "roles_seen": _seen(t.role for t in turns if t.role not in (Role.UNIDENTIFIED, Role.OTHER)),
         "tokens": tokens,
         "tone_call": _tone(said),
+        "tone_document": document_tone(said, turns, stated),
         "tone_dispersion": _dispersion([s.sentiment for s in said]),
         "tone_trend": _trend(said, prepared, qa),
         "negative_share": _share(said, lambda s: s.tone == "negative"),
@@ -297,27 +299,6 @@ def _trend(said: list[Sentence], prepared: list[Sentence], qa: list[Sentence]) -
         prepared, qa = said[: int(len(said) * END_SHARE)], said
     end = qa[len(qa) - int(len(qa) * END_SHARE) :] if len(qa) >= 1 / END_SHARE else []
     return round(net_tone(end) - net_tone(prepared), 4) if end and prepared else None
-
-
-def _events(said: list[Sentence]) -> dict[str, int]:
-    """How many sentences state each event of models/events.tsv."""
-    find = _event_matcher()
-    counts = dict.fromkeys(EVENTS, 0)
-    for s in said:
-        for label in {m.label for m in find(s.text)} - {"none"}:
-            counts[label] += 1
-    return counts
-
-
-@cache
-def _event_matcher() -> PhraseMatcher:
-    rows = [(phrase, event) for phrase, event, *_ in lines("events.tsv")]
-    unknown = {event for _, event in rows} - {*EVENTS, "none"}
-    if unknown:
-        raise ResourceError(
-            f"models/events.tsv has unknown events {sorted(unknown)}; use one of {(*EVENTS, 'none')}"
-        )
-    return PhraseMatcher(rows, inflect=True)
 
 
 def _against_consensus(figures: list[Figure]) -> tuple[int, int]:

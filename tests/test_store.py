@@ -90,6 +90,7 @@ def _age(path, version: int, *statements: str) -> None:
         db.execute("DROP INDEX figures_value")
         for column in ("directness", "specificity", "evasion_cues"):
             db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
+        db.execute("ALTER TABLE aggregates DROP COLUMN document_tone")
         for statement in statements:
             db.execute(statement)
         db.execute(f"UPDATE callnlp_meta SET value = '{version}' WHERE key = 'schema_version'")
@@ -153,15 +154,17 @@ def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
         db.execute("CREATE INDEX cues_kind ON cues (kind)")
         for column in ("directness", "specificity", "evasion_cues"):  # version 5 added them
             db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
+        db.execute("ALTER TABLE aggregates DROP COLUMN document_tone")
         db.execute("UPDATE callnlp_meta SET value = '2' WHERE key = 'schema_version'")
     with EventStore(path) as s:
         for r in records[2:]:
             assert s.add(r)
         for r in records[2:]:
             assert s.get(r.call.id) == r
-        for r in records[:2]:  # stored before answers were scored: the pairs, unscored
+        for r in records[:2]:  # stored before answers and documents were scored: unscored
             unscored = tuple(QAPair(p.question, p.answers) for p in r.qa_pairs)
-            assert s.get(r.call.id) == replace(r, qa_pairs=unscored)
+            plain = tuple(replace(g, document_tone=None) for g in r.aggregates)
+            assert s.get(r.call.id) == replace(r, qa_pairs=unscored, aggregates=plain)
         assert search(s, "revenue").hits
     with sqlite3.connect(path) as db:
         indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
