@@ -117,8 +117,14 @@ examples:
 
 _EVAL_EXAMPLE = """\
 For sentiment and hedging the file is tab-separated: sentence<TAB>label rows, or a header
-naming `sentence`, the label column (label, sentiment or hedge) and optionally `split`.
-Sentiment labels: positive, negative, neutral; hedging labels: yes, no.
+naming `sentence`, the label column (label, sentiment or hedge) and optionally `split` and
+`lang`. Sentiment labels: positive, negative, neutral; hedging labels: yes, no, or graded
+0 (assertive), 1 (somewhat hedged), 2 (strongly hedged) in a file holding any 2, where F1
+counts 1 and 2 as hedged. The lexicon scores a row of several sentences by their mean
+sentiment and their highest hedging (a --sentiment-model reads the row whole). Next to
+macro-F1 is the rank AUC of the continuous score: the chance that a row of a higher grade
+(positive over negative, hedged over not, 2 over 1 over 0) scores higher than one of a
+lower grade; 0.5 is chance.
 
 For search it is query<TAB>expected rows, `expected` naming the call the query should find:
 a call id (or its first 6+ characters) or the transcript it was ingested from (its path, or
@@ -128,6 +134,7 @@ printed are MRR@10, hit@1, hit@5 and the queries whose call did not come first.
 examples:
   callnlp eval sentiment corpora/labeled/en.tsv --split test
   callnlp eval hedging corpora/labeled/zh.tsv
+  callnlp eval hedging corpora/labeled/answers.tsv --split test --lang en   # graded 0/1/2
   callnlp eval sentiment my_labels.tsv --sentiment-model ./finbert
   callnlp eval search queries.tsv --db calls.db
 """
@@ -179,15 +186,17 @@ def _parser() -> argparse.ArgumentParser:
     p = _command(
         commands,
         "eval",
-        help="score the scorer (accuracy, macro-F1) or search (MRR@10, hit@1) on a labeled file",
+        help="score the scorer (accuracy, macro-F1, rank AUC) or search (MRR@10, hit@1) on a labeled file",
         description="Score sentiment or hedging decisions against a labeled .tsv file and print "
-        "accuracy, macro-F1, F1 per label and the confusion table; or search against a .tsv of "
-        "queries and the calls they should find, and print MRR@10, hit@1, hit@5 and the misses.",
+        "accuracy, macro-F1, the rank AUC of the score, F1 per label and the confusion table; or "
+        "search against a .tsv of queries and the calls they should find, and print MRR@10, "
+        "hit@1, hit@5 and the misses.",
         epilog=_EVAL_EXAMPLE,
     )
     p.add_argument("task", choices=[*(t.value for t in Task), "search"], help="what the labels are for")
     p.add_argument("file", help="the labeled .tsv file")
     p.add_argument("--split", metavar="NAME", help="only rows whose `split` column is NAME (e.g. test)")
+    p.add_argument("--lang", metavar="zh|en", help="only rows whose `lang` column is this language")
     _sentiment_options(p)
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     _embed_option(p)
@@ -505,10 +514,13 @@ def _eval(args: argparse.Namespace) -> int:
     if args.task != "search":
         if args.db:
             raise OptionError(f"--db is for `eval search`, not `eval {args.task}`; drop it")
-        print(evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split).table())
+        result = evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split, lang=args.lang)
+        print(result.table())
         return 0
-    if args.split or args.sentiment_model or args.sentiment_labels:
-        raise OptionError("--split and --sentiment-* are for `eval sentiment` and `eval hedging`; drop them")
+    if args.split or args.lang or args.sentiment_model or args.sentiment_labels:
+        raise OptionError(
+            "--split, --lang and --sentiment-* are for `eval sentiment` and `eval hedging`; drop them"
+        )
     with EventStore(args.db) as store:
         print(evaluate_search(args.file, store, embedder=configured(args.embed_model)).table())
     return 0

@@ -13,12 +13,25 @@ The lexicon scorer reads a sentence's tokens the way a careful analyst reads the
   so 净亏损扩大 and `costs rose` are negative and 亏损收窄 and `revenue grew 420%` positive
   (an English comparative qualifies the subject right after it, `lower fuel costs`, and a
   clause that names no subject goes on about the last metric named);
-- hedges and weak modals (可能, 不稳定, may, lumpy) make hedging, certainty (一定,
-  definitely) takes some away; forward-looking words (预计, expect) or a guidance figure
-  make a sentence forward-looking.
+- hedges and weak modals (可能, 不稳定, may, lumpy) make hedging, graded by strength in the
+  lexicon's weights: a softener (sort of, in our view, 目前来看) or a Chinese frame (认为,
+  觉得) is weak, a modal, a named uncertainty or an English first-person frame (I think, we
+  believe: the labeled sets count it as a hedge) full, saying one does not know (hard to
+  say, not sure, 不好说) strong;
+  certainty (一定, definitely) takes some away;
+- where a hedge stands scales it: on the main claim it counts in full, in an aside
+  (parentheses, a pair of dashes, a clause opened by although, if, whether, 虽然, 如果) at
+  `ASIDE`, in words the speaker reports (a quotation, `You asked whether ...`, a question
+  answered in the same text) at `REPORTED`;
+- forward-looking words (预计, expect) or a guidance figure make a sentence forward-looking.
 
 Sentiment is `raw / sqrt(raw² + 1)` of the summed cue values, so one plain cue gives about
-0.7; hedging is `1 - 0.5 ** h` of the summed hedge weights `h`, so one full hedge gives 0.5.
+0.7. Hedging is `1 - 0.5 ** h`, in [0, 1), of `h = max(F, Σ wᵢ·sᵢ - CERTAINTY_OFFSET · Σ cⱼ·sⱼ)`:
+`wᵢ` the weight of each hedge and weak modal, `cⱼ` of each certainty cue, `sᵢ` the factor of
+where it stands (1, `ASIDE` or `REPORTED`), and `F` the part of the sum from named
+uncertainties (hedges of weight 1 or more), which certainty does not offset. So hedges that
+stack add up; one full hedge gives 0.5, the `hedged` threshold; a weak one alone (0.5)
+gives 0.29, above a plain claim's 0 and short of hedged; a strong hedge (1.5) gives 0.65.
 """
 
 from __future__ import annotations
@@ -30,9 +43,11 @@ from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from itertools import compress, count, pairwise, repeat
 from operator import itemgetter, lt
+from typing import Literal
 
 from callnlp.errors import ResourceError
 from callnlp.figures import metric_goods
+from callnlp.head import Head, features, shipped
 from callnlp.offsets import OffsetMap
 from callnlp.record import Aggregate, Cue, CueKind, Scope, Sentence, Tone, Turn
 from callnlp.resources import lines
@@ -40,7 +55,14 @@ from callnlp.tokenize import Token, Tokenizer, default_tokenizer
 
 _SUBJECTS = {"good_up": 1, "good_down": -1}
 _MASK = "mask"
-_CATEGORIES = {k.value for k in CueKind} | set(_SUBJECTS) | {_MASK}
+_REPORTED = "reported"
+"""The category of a frame that reports another's words (`you asked`, `your question`):
+hedges in the rest of its clause are not the speaker's (see `REPORTED`)."""
+_SUBORDINATE = "subordinate"
+"""Not a lexicon category: the mark `_Entry` gives a subordinator (see `_CONDITIONALS`)."""
+_MARKED = "marked"
+"""Not a lexicon category: the mark of a sentence with a term in an aside or a quotation."""
+_CATEGORIES = {k.value for k in CueKind} | set(_SUBJECTS) | {_MASK, _REPORTED}
 _TONE_OR_HEDGE = (CueKind.POSITIVE, CueKind.NEGATIVE, CueKind.HEDGE)
 _DIRECTIONS = (CueKind.INCREASE, CueKind.DECREASE)
 _POLAR = (CueKind.POSITIVE, CueKind.NEGATIVE)
@@ -51,6 +73,30 @@ _MODALS = (*HEDGE_KINDS, CueKind.STRONG_MODAL)
 _INNER_KINDS = {*_TONE_OR_HEDGE, *_DIRECTIONS, *_SUBJECTS, CueKind.INTENSIFIER, CueKind.DIMINISHER}
 _CUE_KINDS = {k.value for k in CueKind}
 _BREAKS = frozenset(",;:，；：()（）—-")
+_OPEN, _CLOSE, _DASH, _QUESTION, _QUOTE, _QUOTE_OPEN, _QUOTE_CLOSE = range(1, 8)
+_MARKS = {
+    **dict.fromkeys("(（", _OPEN),
+    **dict.fromkeys(")）", _CLOSE),
+    **dict.fromkeys("—–-", _DASH),
+    '"': _QUOTE,
+    **dict.fromkeys("“「『", _QUOTE_OPEN),
+    **dict.fromkeys("”」』", _QUOTE_CLOSE),
+    **dict.fromkeys("?？", _QUESTION),
+}
+"""Tokens that open or close an aside, a quotation or a question, by what they do. The en
+dash is a mark but not a clause break (`_BREAKS`), so tone reads the clauses as before."""
+_CLOSERS = frozenset("\"”’')）」』]")
+"""What may follow a question mark without being an answer to it."""
+_INTRODUCERS = frozenset(":：")
+"""A quotation opened right after one of these is speech the sentence reports (他说：“…”). A
+comma is not one: it as often closes an aside before a scare-quoted word (`Bookings were,
+to use a technical term, "all over the place"`)."""
+_CONDITIONALS = frozenset(
+    {"if", "unless", "whether", "如果", "除非", "是否", "若", "假如", "倘若", "要是", "万一"}
+)
+"""Conditional and interrogative subordinators, a closed class like `_BENCHMARK`: the clause
+one opens is an aside to the main claim. The concessive ones (although, 虽然) are the
+contrasts of negative weight in the lexicons, which mark their own clause as the lesser."""
 # On Python 3.11 `CueKind.POSITIVE` is read through EnumType.__getattr__, at ten times the
 # cost of a global: the verdict's code reads the members it needs as these.
 _POSITIVE, _NEGATIVE = _POLAR
@@ -80,6 +126,27 @@ OBJECT_REACH = 3
 (`reduced our losses`); one further on is a word of its own."""
 CERTAINTY_OFFSET = 0.5
 """How much one certainty cue takes from the summed weights of modals and soft hedges."""
+ASIDE = 0.5
+"""What a hedge or certainty cue counts for in an aside: inside parentheses or between two
+dashes, or in a clause a subordinator opens (although, if, whether, 虽然, 如果). The
+speaker qualifies the main claim there rather than making it, so `Demand (which may slip)
+is strong` is less hedged than `Demand may slip`, yet more than a plain claim."""
+REPORTED = 0.2
+"""What a hedge or certainty cue counts for in words the speaker reports rather than says:
+a quotation (客户说：“我们可能会推迟订单”), a restated question (`You asked whether margins
+might slip`), or a question the same text goes on to answer (`Could margins slip? No.`).
+The doubt is someone else's; the speaker's own claim is what follows."""
+SCARE_QUOTE_TOKENS = 4
+"""A quoted span of at most this many tokens, not opened after a colon, is the
+speaker's own word in quotes (may be "lumpy", 可能会“不稳定”, "all over the place"): it
+counts in full, as the labeled sets read it. A longer one, or one introduced as speech,
+is a quotation (`REPORTED`)."""
+_SCOPE_SHIFT = 30
+"""A term's scope from the marks around it (0 main, 1 aside, 2 reported) is kept in bits
+30-31 of its int in a pattern, below its token (`_AT`) and above its `_Sig` id, so the
+verdict cache tells apart sentences that differ only in where their hedges stand."""
+_SCOPES = (1.0, ASIDE, REPORTED)
+"""The factor of each scope level of `_SCOPE_SHIFT`."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +161,7 @@ class Score:
     cues: tuple[Cue, ...] = ()
 
 
-_BIT = {kind: 1 << n for n, kind in enumerate([*CueKind, *_SUBJECTS])}
+_BIT = {kind: 1 << n for n, kind in enumerate([*CueKind, *_SUBJECTS, _REPORTED, _SUBORDINATE, _MARKED])}
 """Each cue kind's bit in a sentence's mask of the kinds its terms hold."""
 
 
@@ -108,7 +175,10 @@ _SCORED_BITS = _TONED_BITS | _MODAL_BITS
 """Kinds without which a sentence's tone and hedging are zero."""
 _DIRECTION_BITS = _bits(_DIRECTIONS)
 _SUBJECT_BITS = _bits(_SUBJECTS)
-_VERDICT_BITS = _bits(CueKind)
+_SCOPE_BITS = _bits((_REPORTED, _SUBORDINATE, _MARKED))
+"""A sentence some of whose hedges may count less than in full (see `_scope_factors`)."""
+_MARKED_BIT, _SUBORDINATE_BIT = _BIT[_MARKED], _BIT[_SUBORDINATE]
+_VERDICT_BITS = _bits(CueKind) | _SCOPE_BITS
 """Kinds `_verdict` reads from a mask: those of the subjects are read from the terms."""
 _FORWARD_BIT, _NEGATOR_BIT, _INTENSIFIER_BIT, _DIMINISHER_BIT, _CONTRAST_BIT = (
     _BIT[k] for k in (CueKind.FORWARD, _NEGATOR, _INTENSIFIER, _DIMINISHER, _CONTRAST)
@@ -118,16 +188,19 @@ _CONTEXT_BITS = _DIRECTION_BITS | _NEGATOR_BIT | _INTENSIFIER_BIT | _DIMINISHER_
 
 
 class _Sig:
-    """What `_verdict` reads of a term: its cues, and for an English direction word how
-    far on the subject it qualifies stands (`reach`: its number of tokens, -1 when it ends
-    in a benchmark word, None for any other term). Terms that read the same share one, so
-    sentences worded differently alike share a verdict."""
+    """What `_verdict` reads of a term: its cues, for an English direction word how far on
+    the subject it qualifies stands (`reach`: its number of tokens, -1 when it ends in a
+    benchmark word, None for any other term), and what the rest of the clause it opens
+    counts for (`opens`: `ASIDE` after a subordinator, `REPORTED` after a reporting frame,
+    else 1). Terms that read the same share one, so sentences worded differently alike
+    share a verdict."""
 
-    __slots__ = ("cues", "id", "reach", "subject")
+    __slots__ = ("cues", "id", "opens", "reach", "subject")
 
-    def __init__(self, cues: tuple[tuple[str, float], ...], reach: int | None) -> None:
+    def __init__(self, cues: tuple[tuple[str, float], ...], reach: int | None, opens: float) -> None:
         self.cues = cues
         self.reach = reach
+        self.opens = opens
         # a metric and nothing else (收入, costs) matters only to a direction word
         self.subject = bool(cues) and all(kind in _SUBJECTS for kind, _ in cues)
         self.id = len(_SIG_LIST)
@@ -137,9 +210,9 @@ class _Sig:
 _SIGS: dict[tuple, _Sig] = {}
 _SIG_LIST: list[_Sig] = []
 _AT = 32
-"""A term goes into a pattern as one int, its token << _AT | its `_Sig.id`: a tuple of ints
-hashes and compares quickly."""
-_SIG_ID = (1 << _AT) - 1
+"""A term goes into a pattern as one int, its token << _AT | its scope << _SCOPE_SHIFT | its
+`_Sig.id`: a tuple of ints hashes and compares quickly."""
+_SIG_ID = (1 << _SCOPE_SHIFT) - 1
 
 
 class _Entry:
@@ -156,17 +229,24 @@ class _Entry:
         reach = None
         if parts[0].isascii() and self.mask & _DIRECTION_BITS:
             reach = -1 if parts[-1] in _BENCHMARK else len(parts)
-        key = (cues, reach)
-        self.code = (_SIGS.get(key) or _SIGS.setdefault(key, _Sig(cues, reach))).id
+        opens = 1.0
+        if any(kind == _REPORTED for kind, _ in cues):
+            opens = REPORTED
+        elif parts[0] in _CONDITIONALS or any(kind == _CONTRAST and w < 0 for kind, w in cues):
+            opens = ASIDE
+            self.mask |= _SUBORDINATE_BIT
+        key = (cues, reach, opens)
+        self.code = (_SIGS.get(key) or _SIGS.setdefault(key, _Sig(cues, reach, opens))).id
 
 
 class _Start:
     """The lexicon entries that start with one token."""
 
-    __slots__ = ("brk", "longer", "single")
+    __slots__ = ("brk", "longer", "mark", "single")
 
     def __init__(self, options: list[_Entry]) -> None:
         self.brk = False  # whether the token is a clause break
+        self.mark = 0  # what it does as a mark of `_MARKS`, 0 for none
         # Entries of two tokens or more by their second token, longest first: most tokens
         # that start one are not followed by its second token, and one lookup says so.
         self.longer: dict[str, list[_Entry]] = {}
@@ -190,6 +270,8 @@ class _Lookup(dict):
         super().__init__(index)
         for text in _BREAKS:
             self.setdefault(text, _Start([])).brk = True
+        for text, mark in _MARKS.items():
+            self.setdefault(text, _Start([])).mark = mark
         self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
         self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
         self._sizes = sorted({len(term) for term in inner})
@@ -223,6 +305,61 @@ _Pattern = tuple[int, ...]
 `_AT` says)."""
 
 
+def _levels(
+    marks: list[int], found: list, tokens: Sequence[Token], end: int, first: int, pattern: list[int]
+) -> list[int] | None:
+    """Each term's scope level from the marks of its sentence: 1 inside parentheses or
+    between two dashes, 2 inside a quotation or a question the text goes on to answer, else
+    0; None when every term stands in the main text.
+
+    `marks` are the tokens of `_MARKS` in order as `score` keeps them (the quotation marks
+    of quotations only, in pairs), `end` the sentence's end, `pattern` its terms as `score`
+    builds it (tokens counted from `first`)."""
+    spans = []  # (the opening mark, the closing one, the level of what stands between)
+    parens: list[int] = []
+    dash = quote = None
+    asked = -1  # the token before the question a question mark ends
+    last_dash = -2
+    for i in marks:
+        kind = found[i].mark
+        if kind >= _QUOTE:
+            if quote is None:
+                quote = i
+            else:
+                spans.append((quote, i, 2))
+                quote = None
+        elif kind == _OPEN:
+            parens.append(i)
+        elif kind == _CLOSE:
+            if parens:
+                spans.append((parens.pop(), i, 1))
+        elif kind == _DASH:
+            if i != last_dash + 1:  # a run of dashes (——, --) is one
+                if dash is None:
+                    dash = i
+                else:
+                    spans.append((dash, i, 1))
+                    dash = None
+            last_dash = i
+        else:  # a question mark
+            j = i + 1
+            while j < end and tokens[j][0] in _CLOSERS:
+                j += 1
+            if j < end:  # answered in the same text: the question is the asker's words
+                spans.append((asked, i, 2))
+                asked = i
+    if parens:  # an aside left open runs to the end
+        spans.append((parens[0], end, 1))
+    if not spans:
+        return None
+    at = [first + (p >> _AT) for p in pattern]
+    levels = [0] * len(at)
+    for lo, hi, level in spans:  # the terms strictly between the two marks
+        for k in range(bisect_right(at, lo), bisect_left(at, hi)):
+            levels[k] = max(levels[k], level)
+    return levels if any(levels) else None
+
+
 class LexiconScorer:
     """Sentiment, hedging and forward-looking flags from the project's lexicons.
 
@@ -231,6 +368,9 @@ class LexiconScorer:
             default one when None), so a term matches as the segmenter sees it.
         tone_threshold: |sentiment| at or above which the tone is positive or negative.
         hedge_threshold: hedging at or above which a sentence is hedged.
+        head: the learned head that decides again the tasks it won on held-out rows
+            (`callnlp.head`); by default the one models/head.json holds, if any; None for
+            the rules alone.
 
     Example:
         >>> score = LexiconScorer()("收入和资本支出可能会“不稳定”。")
@@ -245,10 +385,12 @@ class LexiconScorer:
         tokenizer: Tokenizer | None = None,
         tone_threshold: float = 0.3,
         hedge_threshold: float = 0.5,
+        head: Head | Literal["shipped"] | None = "shipped",
     ) -> None:
         self.tokenizer = tokenizer or default_tokenizer()
         self.tone_threshold = tone_threshold
         self.hedge_threshold = hedge_threshold
+        self.head = shipped() if head == "shipped" else head
 
     def __call__(self, text: str) -> Score:
         """Score one sentence given as text."""
@@ -302,6 +444,8 @@ class LexiconScorer:
             pattern: list[int] = []
             cuts: list[int] = []
             cues: list[Cue] = []
+            marks: list[int] = []  # tokens that open or close an aside, a quotation, a question
+            quote = -1  # an open quotation mark's token
             covered = first = prev = -1
             mask = 0
             broken = False  # a clause break since the last term
@@ -316,12 +460,27 @@ class LexiconScorer:
                 if entry is None or not entry.cues:
                     if entry is not None:
                         covered = i + len(entry.parts)
+                    elif mark := start.mark:
+                        if mark < _QUOTE:  # a question mark that ends the sentence asks, no more
+                            if mark != _QUESTION or i + 1 < end:
+                                marks.append(i)
+                        elif quote < 0:
+                            if mark != _QUOTE_CLOSE:
+                                quote = i
+                        elif mark != _QUOTE_OPEN:
+                            # a quotation, not the speaker's own word in quotes: a long one,
+                            # or one opened as speech (他说：“…”)
+                            if i - quote > SCARE_QUOTE_TOKENS + 1 or (
+                                quote > bounds[n][0] and tokens[quote - 1][0] in _INTRODUCERS
+                            ):
+                                marks += (quote, i)
+                            quote = -1
                     broken = broken or start.brk
                     continue
                 covered = i + len(entry.parts)
                 if first < 0:
                     first = prev = i
-                    broken = False
+                    lead, broken = broken, False
                 else:
                     if broken:
                         cuts.append(prev + 1 - first)
@@ -346,6 +505,20 @@ class LexiconScorer:
                         cues.append(cue)
             if first < 0:
                 continue
+            if mask & _MODAL_BITS:  # where its hedges stand: only hedging reads it
+                if mask & _SUBORDINATE_BIT:
+                    # whether a subordinate clause opens or closes the sentence: a break
+                    # before the first term or after the last one is a cut too (one that
+                    # parts no two terms, so tone reads the clauses as before)
+                    if lead:
+                        cuts.insert(0, 0)
+                    if broken:
+                        cuts.append(prev + 1 - first)
+                if marks and (levels := _levels(marks, found, tokens, end, first, pattern)):
+                    # a term in an aside or a quotation carries its scope in its int (the
+                    # verdict cache's key), as its token and its `_Sig` id
+                    pattern = [p | level << _SCOPE_SHIFT for p, level in zip(pattern, levels, strict=True)]
+                    mask |= _MARKED_BIT
             # What the terms say depends only on where they stand from one another and on
             # the clause breaks between them, so it is worked out once per pattern.
             scores[n] = score = _new(Score)
@@ -362,7 +535,23 @@ class LexiconScorer:
             attrs["cues"] = tuple(cues)
             if guided and n in guided:
                 attrs["forward_looking"] = True
-        return scores
+        return self._learned(tokens, bounds, scores) if self.head else scores
+
+    def _learned(
+        self, tokens: Sequence[Token], bounds: list[tuple[int, int]], scores: list[Score]
+    ) -> list[Score]:
+        """The scores with the learned head's decisions for the tasks it won (`callnlp.head`)."""
+        head, out = self.head, []
+        for (a, b), sc in zip(bounds, scores, strict=True):
+            x = features(tokens[a:b], sc.sentiment, sc.hedging, sc.forward_looking, sc.cues)
+            sentiment, tone, hedging, hedged = sc.sentiment, sc.tone, sc.hedging, sc.hedged
+            if "sentiment" in head.enabled:
+                sentiment, tone = head.decide_tone(x)
+            if "hedging" in head.enabled:
+                hedging = head.decide_hedging(x)
+                hedged = hedging >= self.hedge_threshold
+            out.append(Score(sentiment, tone, hedging, hedged, sc.forward_looking, sc.cues))
+        return out
 
     @property
     def _lookup(self) -> _Lookup:
@@ -468,7 +657,11 @@ def _verdict(
     hits = [(p >> _AT, kind, weight) for p in pattern for kind, weight in _SIG_LIST[p & _SIG_ID].cues]
     # Most sentences hold no tone word, or no hedge: their part of the score is zero.
     raw = _tone(hits, cuts, pattern, mask) if mask & _TONED_BITS else 0.0
-    hedge = _hedge(hits, cuts, mask) if mask & _MODAL_BITS else 0.0
+    if mask & _MODAL_BITS:
+        factors = _scope_factors(pattern, cuts) if mask & _SCOPE_BITS else None
+        hedge = _hedge(hits, cuts, mask, factors)
+    else:
+        hedge = 0.0
     sentiment = raw / math.sqrt(raw * raw + 1)
     hedging = 1 - 0.5**hedge
     tone = _NEUTRAL_TONE
@@ -651,21 +844,52 @@ def _subject(
     return after if before is None else before
 
 
-def _hedge(hits: list[_Hit], cuts: tuple[int, ...], mask: int) -> float:
-    """The summed weight of a sentence's hedges and weak modals, less what certainty offsets."""
+def _scope_factors(pattern: _Pattern, cuts: tuple[int, ...]) -> dict[int, float]:
+    """What the cues of each term that does not count in full count for, by its token: its
+    scope level from the marks around it (`_levels`), or the clause a subordinator or a
+    reporting frame before it opens (up to the next clause break), whichever counts less.
+
+    A subordinate clause that opens the sentence and runs to its end is no aside: it holds
+    the main verb too (`Whether we extend the buyback depends on ...`). One that closes the
+    sentence is (`Revenue will grow 10%, though FX could move it a point`)."""
+    out: dict[int, float] = {}
+    for k, p in enumerate(pattern):
+        at = p >> _AT
+        if level := p >> _SCOPE_SHIFT & 3:
+            out[at] = min(out.get(at, 1.0), _SCOPES[level])
+        opens = _SIG_LIST[p & _SIG_ID].opens
+        if opens == 1.0:
+            continue
+        n = bisect_right(cuts, at)
+        clause_end = cuts[n] if n < len(cuts) else math.inf
+        if clause_end == math.inf and opens == ASIDE and k == 0 and n == 0:
+            continue
+        for q in pattern[k + 1 :]:
+            if (later := q >> _AT) >= clause_end:
+                break
+            out[later] = min(out.get(later, 1.0), opens)
+    return out
+
+
+def _hedge(
+    hits: list[_Hit], cuts: tuple[int, ...], mask: int, factors: dict[int, float] | None = None
+) -> float:
+    """The summed weight of a sentence's hedges and weak modals, each times what its scope
+    counts for (`factors`, by token; 1 when absent), less what certainty offsets."""
     hedge = firm = certainty = 0.0
     negators = _of(hits, _NEGATOR) if mask & _NEGATOR_BIT else None
     for h in hits:
         kind, weight = h[1], h[2]
+        counted = weight * factors.get(h[0], 1.0) if factors else weight
         # a word that is both (unlikely, 不太可能) denies what follows it, not its own hedge
         if kind in HEDGE_KINDS and not (
             negators and _near([m for m in negators if m[0] != h[0]], h, 1, 0, cuts)
         ):
-            hedge += weight
+            hedge += counted
             if kind is _HEDGE and weight >= 1:
-                firm += weight
+                firm += counted
         elif kind == _STRONG_MODAL and not (negators and _near(negators, h, 2, 0, cuts)):
-            certainty += weight
+            certainty += counted
     # Certainty offsets modals and soft hedges (`we will definitely`), not a named
     # uncertainty (`确保它会有波动` still says it will fluctuate).
     return max(firm, hedge - CERTAINTY_OFFSET * certainty)

@@ -181,7 +181,7 @@ def test_evaluate_search_cli_prints_mrr(db: Path, tmp_path: Path, capsys, monkey
     [
         (
             ["eval", "search", "x.tsv", "--split", "test"],
-            "--split and --sentiment-* are for `eval sentiment`",
+            "--split, --lang and --sentiment-* are for `eval sentiment` and `eval hedging`",
         ),
         (["eval", "hedging", "x.tsv", "--db", "calls.db"], "--db is for `eval search`, not `eval hedging`"),
         (["eval", "search", "missing.tsv"], "missing.tsv: no such queries file"),
