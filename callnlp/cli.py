@@ -313,8 +313,8 @@ def _embed_option(p: argparse.ArgumentParser) -> None:
         metavar="NAME|PATH",
         default=os.environ.get(ENV_MODEL),
         help=f"a sentence-transformers model for semantic search (default: ${ENV_MODEL}; none: "
-        "lexical only). Chinese needs a multilingual one, e.g. "
-        "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+        "lexical only), and for a learned tone/hedging head fitted with it (python -m callnlp.head). "
+        "Chinese needs a multilingual one, e.g. sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
     )
 
 
@@ -514,7 +514,12 @@ def _eval(args: argparse.Namespace) -> int:
     if args.task != "search":
         if args.db:
             raise OptionError(f"--db is for `eval search`, not `eval {args.task}`; drop it")
-        result = evaluate(args.file, args.task, sentiment=_sentiment(args), split=args.split, lang=args.lang)
+        from callnlp.scoring import LexiconScorer
+
+        scorer = LexiconScorer(embedder=configured(args.embed_model))  # for a head fitted with embeddings
+        result = evaluate(
+            args.file, args.task, scorer=scorer, sentiment=_sentiment(args), split=args.split, lang=args.lang
+        )
         print(result.table())
         return 0
     if args.split or args.lang or args.sentiment_model or args.sentiment_labels:

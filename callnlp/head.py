@@ -6,8 +6,11 @@ The rules weigh cues with hand-set constants; a model fitted on labeled sentence
 the same evidence better, or worse: so the head is used for a task only where it beat the
 rules on the held-out rows of the labeled sets, and models/head.json says so (`enabled`).
 `python -m callnlp.head` fits it on the `tune` rows of corpora/labeled/, compares it with
-the rules on the `test` rows, and writes models/head.json (card: models/head.md). Fitting
-needs numpy; using it needs only the weights file.
+the rules on the `test` rows, and writes models/head.json (card: models/head.md); with
+`--embed-model`, each sentence's embedding by that sentence-transformers model joins the
+features, and the head is then used only where that model is configured (`--embed-model`
+at ingest, `LexiconScorer(embedder=...)`). Fitting needs numpy; using a head without
+embeddings needs only the weights file.
 """
 
 from __future__ import annotations
@@ -68,11 +71,14 @@ def features(tokens: Sequence[Token], sentiment: float, hedging: float, forward:
 @dataclass(frozen=True)
 class Head:
     """The fitted weights, bias first: `tone` one row per tone of TONES (softmax), `hedged`
-    the logistic weights of "hedged"; `enabled` names the tasks it decides."""
+    the logistic weights of "hedged"; `enabled` names the tasks it decides. With `model`,
+    the features go on with the sentence's embedding by that sentence-transformers model,
+    and the head is used only where that model is configured."""
 
     tone: tuple[tuple[float, ...], ...]
     hedged: tuple[float, ...]
     enabled: frozenset[str] = field(default_factory=frozenset)
+    model: str | None = None
 
     def decide_tone(self, x: Sequence[float]) -> tuple[float, Tone]:
         """(sentiment in [-1, 1], tone): P(positive) - P(negative), and the likeliest tone."""
@@ -102,7 +108,12 @@ def shipped() -> Head | None:
         data = json.loads(text)
         if data["features"] != list(FEATURES):
             raise ValueError(f"it reads {data['features']}, this release computes {list(FEATURES)}")
-        head = Head(tuple(map(tuple, data["tone"])), tuple(data["hedged"]), frozenset(data["enabled"]))
+        head = Head(
+            tuple(map(tuple, data["tone"])),
+            tuple(data["hedged"]),
+            frozenset(data["enabled"]),
+            data.get("model"),
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise ResourceError(
             f"models/head.json cannot be read ({exc}); refit it: python -m callnlp.head"
@@ -145,29 +156,42 @@ FIT_RATE = 0.5
 a few thousand rows and a few dozen features."""
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Fit on the tune rows, compare with the rules on the test rows, write models/head.json."""
+    import argparse
+
+    from callnlp.embed import configured
     from callnlp.evaluate import evaluate, read_labeled
     from callnlp.scoring import LexiconScorer
 
+    parser = argparse.ArgumentParser(
+        prog="python -m callnlp.head",
+        description="Fit the learned head on corpora/labeled/ and keep it for the tasks it wins.",
+        epilog="example: python -m callnlp.head --embed-model ./all-MiniLM-L6-v2",
+    )
+    parser.add_argument("--embed-model", metavar="NAME|PATH", help="add this model's sentence embeddings")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="where to write the weights (default: models/head.json)"
+    )
+    args = parser.parse_args(argv)
+    embedder = configured(args.embed_model) if args.embed_model else None
     root = Path(__file__).resolve().parent.parent
     paths = sorted((root / "corpora" / "labeled").glob("*.tsv"))
     rules = LexiconScorer(head=None)
     weights: dict[str, list] = {}
     for task in TASKS:
         rows = [r for p in paths if _has(p, task) for r in read_labeled(p, task, "tune")]
-        x = [_reading(rules, text) for text, _ in rows]
+        x = _readings(rules, [text for text, _ in rows], embedder)
         if task == "sentiment":
             weights["tone"] = fit(x, [[t.value for t in TONES].index(v) for _, v in rows], 3)
         else:
-            rows_y = [int(v in ("yes", "1", "2")) for _, v in rows]
-            no, yes = fit(x, rows_y, 2)
+            no, yes = fit(x, [int(v in ("yes", "1", "2")) for _, v in rows], 2)
             weights["hedged"] = [b - a for a, b in zip(no, yes, strict=True)]
-    enabled = []
-    report = []
+    model = embedder.model_name if embedder else None
+    enabled, report = [], []
     for task in TASKS:
-        head = Head(tuple(map(tuple, weights["tone"])), tuple(weights["hedged"]), frozenset({task}))
-        learned = LexiconScorer(head=head)
+        head = Head(tuple(map(tuple, weights["tone"])), tuple(weights["hedged"]), frozenset({task}), model)
+        learned = LexiconScorer(head=head, embedder=embedder)
         pairs = [
             tuple(evaluate(p, task, scorer=s, split="test").macro_f1 for s in (rules, learned))
             for p in paths
@@ -180,8 +204,10 @@ def main() -> int:
         report.append(
             f"{task}: held-out macro-F1 over {len(pairs)} sets: rules {before:.3f}, head {after:.3f} ({each})"
         )
-    data = {"features": list(FEATURES), **weights, "enabled": enabled}
-    (root / "models" / "head.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    data = {"features": list(FEATURES), "model": model, **weights, "enabled": enabled}
+    (args.output or root / "models" / "head.json").write_text(
+        json.dumps(data, indent=1) + "\n", encoding="utf-8"
+    )
     print("\n".join(report), f"\nenabled: {enabled or 'none'}", sep="")
     return 0
 
@@ -196,13 +222,17 @@ def _has(path: Path, task: str) -> bool:
     return {"sentiment": "sentiment", "hedging": "hedge"}[task] in header
 
 
-def _reading(scorer, text: str) -> list[float]:
-    """The features of a text's first sentence as the rules read it (labeled rows are one
-    sentence, or a few read as one)."""
-    tokens = scorer.tokenizer(text)
-    s = scorer(text)
-    return features(tokens, s.sentiment, s.hedging, s.forward_looking, s.cues)
+def _readings(scorer, texts: list[str], embedder=None) -> list[list[float]]:
+    """The features of each text as the rules read it whole (labeled rows are one sentence,
+    or a few read as one), with its embedding when an embedder is given."""
+    out = []
+    for text in texts:
+        s = scorer(text)
+        out.append(features(scorer.tokenizer(text), s.sentiment, s.hedging, s.forward_looking, s.cues))
+    if embedder is not None:
+        out = [x + list(map(float, v)) for x, v in zip(out, embedder.encode(texts), strict=True)]
+    return out
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

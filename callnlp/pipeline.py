@@ -127,7 +127,7 @@ class Analyzer:
         )
         bounds = [(bisect_left(starts, s.start), bisect_left(starts, s.end)) for s in sentences]
         guided = frozenset(f.sentence for f in figures if f.kind is Kind.GUIDANCE)
-        scores = self.scorer.score(tokens, bounds, guided)
+        scores = self.scorer.score(tokens, bounds, guided, [s.text for s in sentences])
         tones = [(sc.sentiment, sc.tone) for sc in scores]
         if self.sentiment is not None and sentences:
             tones = self.sentiment([s.text for s in sentences])
@@ -242,7 +242,8 @@ def analyze(
         sentiment_model: a sequence-classification model (name or local path) to decide
             sentiment instead of the lexicon; needs torch and transformers.
         embedder: blends the closeness in meaning of each question and its answer into
-            the answer's directness.
+            the answer's directness, and feeds a learned tone/hedging head fitted with its
+            embeddings (`callnlp.head`).
 
     Returns:
         The `CallAnalysis` record.
@@ -256,4 +257,7 @@ def analyze(
     """
     sentiment = TransformerSentiment(sentiment_model) if sentiment_model else None
     answers = AnswerAssessor(embedder=embedder) if embedder else None
-    return Analyzer(max_bytes=max_bytes, sentiment=sentiment, answers=answers)(source, name=name)
+    scorer = LexiconScorer(embedder=embedder) if embedder else None
+    return Analyzer(max_bytes=max_bytes, sentiment=sentiment, answers=answers, scorer=scorer)(
+        source, name=name
+    )

@@ -45,6 +45,7 @@ from itertools import compress, count, pairwise, repeat
 from operator import itemgetter, lt
 from typing import Literal
 
+from callnlp.embed import Embedder
 from callnlp.errors import ResourceError
 from callnlp.figures import metric_goods
 from callnlp.head import Head, features, shipped
@@ -371,6 +372,8 @@ class LexiconScorer:
         head: the learned head that decides again the tasks it won on held-out rows
             (`callnlp.head`); by default the one models/head.json holds, if any; None for
             the rules alone.
+        embedder: the sentence-transformers model of a head fitted with embeddings; such a
+            head is left out unless this is its model.
 
     Example:
         >>> score = LexiconScorer()("收入和资本支出可能会“不稳定”。")
@@ -386,22 +389,28 @@ class LexiconScorer:
         tone_threshold: float = 0.3,
         hedge_threshold: float = 0.5,
         head: Head | Literal["shipped"] | None = "shipped",
+        embedder: Embedder | None = None,
     ) -> None:
         self.tokenizer = tokenizer or default_tokenizer()
         self.tone_threshold = tone_threshold
         self.hedge_threshold = hedge_threshold
-        self.head = shipped() if head == "shipped" else head
+        head = shipped() if head == "shipped" else head
+        # a head that reads embeddings serves only where its own model embeds the sentences
+        usable = head is not None and (head.model is None or (embedder and embedder.model_name == head.model))
+        self.head = head if usable else None
+        self.embedder = embedder
 
     def __call__(self, text: str) -> Score:
         """Score one sentence given as text."""
         tokens = self.tokenizer(text, OffsetMap.identity(len(text)))
-        return self.score(tokens, [(0, len(tokens))])[0]
+        return self.score(tokens, [(0, len(tokens))], texts=[text])[0]
 
     def score(
         self,
         tokens: Sequence[Token],
         bounds: Iterable[tuple[int, int]],
         guided: frozenset[int] = frozenset(),
+        texts: Sequence[str] | None = None,
     ) -> list[Score]:
         """Score many sentences of one token list.
 
@@ -410,6 +419,7 @@ class LexiconScorer:
             bounds: each sentence's tokens as a (first, end) index range.
             guided: positions (in `bounds`) of sentences holding a guidance figure; they are
                 forward-looking whatever their words.
+            texts: each sentence's text, which a learned head with embeddings reads.
 
         Returns:
             One `Score` per sentence, in order.
@@ -535,15 +545,23 @@ class LexiconScorer:
             attrs["cues"] = tuple(cues)
             if guided and n in guided:
                 attrs["forward_looking"] = True
-        return self._learned(tokens, bounds, scores) if self.head else scores
+        return self._learned(tokens, bounds, scores, texts) if self.head else scores
 
     def _learned(
-        self, tokens: Sequence[Token], bounds: list[tuple[int, int]], scores: list[Score]
+        self,
+        tokens: Sequence[Token],
+        bounds: list[tuple[int, int]],
+        scores: list[Score],
+        texts: Sequence[str] | None,
     ) -> list[Score]:
         """The scores with the learned head's decisions for the tasks it won (`callnlp.head`)."""
         head, out = self.head, []
-        for (a, b), sc in zip(bounds, scores, strict=True):
+        if head.model is not None and texts is None:
+            raise ValueError("a learned head with embeddings reads the sentences' texts: pass texts=")
+        vectors = self.embedder.encode(list(texts)) if head.model is not None else repeat(())
+        for (a, b), sc, vector in zip(bounds, scores, vectors, strict=False):
             x = features(tokens[a:b], sc.sentiment, sc.hedging, sc.forward_looking, sc.cues)
+            x += map(float, vector)
             sentiment, tone, hedging, hedged = sc.sentiment, sc.tone, sc.hedging, sc.hedged
             if "sentiment" in head.enabled:
                 sentiment, tone = head.decide_tone(x)

@@ -73,3 +73,31 @@ def test_head_a_stale_file_names_the_fix(monkeypatch, tmp_path) -> None:
             head_module.shipped()
     finally:
         head_module.shipped.cache_clear()
+
+
+class _Embedder:
+    """Embeds a text as [1.0] when it holds `bad`, else [-1.0]: what a head reads of meaning."""
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0 if "bad" in t or "差" in t else -1.0] for t in texts]
+
+
+def _by_meaning() -> Head:
+    """A head, fitted with the fake model, whose tone follows the embedding alone."""
+    zeros = [0.0] * len(FEATURES)
+    rows = ((0.0, *zeros, 10.0), (0.0, *zeros, 0.0), (0.0, *zeros, -10.0))  # negative when [1.0]
+    return Head(rows, (0.0, *zeros, 0.0), frozenset({"sentiment"}), model="fake")
+
+
+@pytest.mark.parametrize(
+    "text", ["Revenue grew 20%, a bad sign for rivals.", "收入增长20%，对同行是个差消息。"]
+)
+def test_head_with_embeddings_serves_only_its_own_model(text: str) -> None:
+    rules = LexiconScorer(head=None)(text)
+    assert rules.tone is Tone.POSITIVE  # the words read as growth; only the meaning says otherwise
+    assert LexiconScorer(head=_by_meaning(), embedder=_Embedder("fake"))(text).tone is Tone.NEGATIVE
+    for embedder in (None, _Embedder("another")):  # no embeddings, or another model's: the rules
+        assert LexiconScorer(head=_by_meaning(), embedder=embedder)(text).tone is rules.tone
