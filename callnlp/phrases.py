@@ -53,6 +53,7 @@ _CANONICAL = re.compile(
 _SPELLED = re.compile(r"'|\s\s|[^\S ]|cannot", re.I)
 """What `spell_out` changes in a text without Han characters: most sentences hold none."""
 _EN_WORDS = re.compile("[a-z]+")
+_HAN_GAP = re.compile(rf"[{HAN}]\s+[{HAN}]")
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _SHORT = 2
 """With `inflect`, English words of this length or less match as written (`we`, `to`):
@@ -152,19 +153,26 @@ class PhraseMatcher:
 
     def might_match(self, text: str) -> bool:
         """Whether any phrase could be in `text`: False lets most sentences go before the
-        costlier spelling out (unless a space between Han characters could hide a phrase)."""
-        return bool(self._candidates(text.lower())) or (" " in text and HAN_CHAR.search(text) is not None)
+        costlier spelling out (unless white space between two Han characters, which
+        spelling out removes, could hide a Chinese phrase)."""
+        return bool(self._candidates(text.lower())) or _HAN_GAP.search(text) is not None
 
     def _candidates(self, lowered: str) -> list[_Row]:
         """The rows whose anchor the lower-cased text holds."""
-        words = set(_EN_WORDS.findall(lowered))
-        words.update([w[:-1] for w in words if w.endswith("s")])  # a final plural s is allowed
+        words, chars = _anchors_of(lowered)
         rows = [row for word in words.intersection(self._words) for row in self._words[word]]
         rows += [row for stem, found in self._stems.items() if stem in lowered for row in found]
-        if HAN_CHAR.search(lowered):
-            for first in self._han.keys() & set(lowered):
-                rows += [row for part, found in self._han[first].items() if part in lowered for row in found]
+        for first in self._han.keys() & chars:
+            rows += [row for part, found in self._han[first].items() if part in lowered for row in found]
         return rows
+
+
+def _anchors_of(lowered: str) -> tuple[set[str], set[str]]:
+    """The English words of a lower-cased text (each also without a final plural s) and its
+    Han characters."""
+    words = set(_EN_WORDS.findall(lowered))
+    words.update([w[:-1] for w in words if w.endswith("s")])  # a final plural s is allowed
+    return words, set(HAN_CHAR.findall(lowered))
 
 
 class _Row(NamedTuple):
