@@ -18,6 +18,7 @@ Rows:
                      distinct transcripts (the repeated seeds otherwise find every pattern)
   callnlp text layer load + normalize + sentence split + tokenize, from bytes
   callnlp analyze    the whole `callnlp analyze` pipeline, from bytes
+  analyze --json     the same, and the record written as `callnlp analyze --json` prints it
   jieba.cut          the jieba package, plain segmentation (list of strings)
   rjieba.cut         rjieba, plain segmentation (list of strings)
   spaCy zh+jieba     spacy.blank("zh") with the jieba segmenter (Doc objects)
@@ -135,6 +136,7 @@ def main() -> None:
         ("scoring, cold", score_cold),
         ("callnlp text layer", text_layer),
         ("callnlp analyze", lambda: consume(analyze(d) for d in docs)),
+        ("analyze --json", lambda: consume(analyze(d).to_json() for d in docs)),
         ("jieba.cut", lambda: consume(list(jieba.cut(t)) for t in texts)),
         ("rjieba.cut", lambda: consume(rjieba.cut(t) for t in texts)),
     ]

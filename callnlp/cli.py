@@ -36,11 +36,13 @@ _ANALYZE_EXAMPLE = """\
 examples:
   callnlp analyze corpora/en/aurora_q2_2025_call.txt
   callnlp analyze transcript.txt --json > record.json
+  for f in calls/*.txt; do callnlp analyze "$f" --json --compact; done > records.jsonl
   cat transcript.txt | callnlp analyze -
   callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
 """
 
 _DB_HELP = f"the store: an SQLite file or postgresql://USER@HOST/DB (default: ${ENV_DB}, else ./{DEFAULT_DB})"
+_COMPACT_HELP = "with --json: the record on one line, a quarter smaller (a call a line in a .jsonl file)"
 
 _INGEST_EXAMPLE = """\
 Every call is stored whole in its own transaction; files already stored (same bytes) are
@@ -177,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="transcript file, or - to read standard input")
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
+    p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
     p.add_argument(
         "--max-mb", type=float, default=16.0, metavar="MB", help="refuse files larger than this (default 16)"
     )
@@ -298,6 +301,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("call", metavar="CALL", help="a call id or id prefix, or the path it was ingested from")
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
+    p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
     p.set_defaults(run=_show)
     return parser
 
@@ -362,8 +366,15 @@ def _analyze(args: argparse.Namespace) -> int:
     result = analyzer(source, name="<stdin>" if args.file == "-" else None)
     for warning in result.call.warnings:
         print(f"callnlp: warning: {warning}", file=sys.stderr)
-    print(result.to_json() if args.json else summary(result))
+    print(_record(result, args))
     return 0
+
+
+def _record(result: CallAnalysis, args: argparse.Namespace) -> str:
+    """The record as the options ask: the summary, or JSON, indented or on one line."""
+    if args.compact and not args.json:
+        raise OptionError("--compact shapes the JSON record; give --json too")
+    return result.to_json(indent=None if args.compact else 2) if args.json else summary(result)
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -503,7 +514,7 @@ def _calls(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     with EventStore(args.db) as store:
         result = store.get(store.find(args.call))
-    print(result.to_json() if args.json else summary(result))
+    print(_record(result, args))
     return 0
 
 

@@ -36,6 +36,26 @@ def test_cli_analyze_json_is_the_record(tmp_path, capsys) -> None:
     assert record["sentences"][1]["text"] == "净亏损扩大至3.146亿美元。"
 
 
+@pytest.mark.parametrize("text", [ZH, "Revenue grew 20% to $1.2 billion. We don't guide quarterly."])
+def test_cli_analyze_compact_json_is_the_same_record_on_one_line(tmp_path, capsys, text: str) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["analyze", str(path), "--json"]) == 0
+    indented = capsys.readouterr().out
+    assert main(["analyze", str(path), "--json", "--compact"]) == 0
+    compact = capsys.readouterr().out
+    assert compact.count("\n") == 1  # a line of a .jsonl file
+    assert json.loads(compact) == json.loads(indented)
+    assert len(compact) < len(indented)
+
+
+def test_cli_analyze_compact_without_json_says_so(tmp_path, capsys) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(ZH, encoding="utf-8")
+    assert main(["analyze", str(path), "--compact"]) == 1
+    assert "give --json too" in capsys.readouterr().err
+
+
 def test_cli_reads_standard_input() -> None:
     done = run("analyze", "-", "--json", stdin=ZH.encode())
     assert done.returncode == 0, done.stderr

@@ -115,3 +115,18 @@ def test_pipeline_never_crashes_on_random_text(text: str) -> None:
         assert previous_end <= s.start <= s.end <= len(text)
         assert 1 <= s.line <= text.count("\n") + text.count("\r") + 1
         previous_end = s.end
+
+
+@pytest.mark.parametrize("name", ["en_fool_helios_q2_2025.txt", "interpreted_tianlan_2025q3.txt"])
+def test_pipeline_json_bytes_are_the_standard_librarys(name: str) -> None:
+    # the contract's bytes: orjson writes exactly what json.dumps(indent=2) of the dict wrote
+    import json
+
+    from conftest import CORPORA
+
+    record = analyze(CORPORA / "calls" / name)
+    assert record.to_json() == json.dumps(record.to_dict(), ensure_ascii=False, indent=2)
+    assert record.to_json(indent=None) == json.dumps(
+        record.to_dict(), ensure_ascii=False, separators=(",", ":")
+    )
+    assert record.to_json(indent=4) == json.dumps(record.to_dict(), ensure_ascii=False, indent=4)
