@@ -129,8 +129,9 @@ class PhraseMatcher:
                 self._han.setdefault(longest[0], {}).setdefault(longest, []).append(row)
             elif inflect:  # an inflection keeps all but the last letter (raise: raising)
                 self._stems.setdefault(longest[:-1] if len(longest) > _SHORT else longest, []).append(row)
-            else:
-                self._words.setdefault(longest, []).append(row)
+            else:  # as written, or with the final plural s a phrase allows
+                for word in (longest, f"{longest}s"):
+                    self._words.setdefault(word, []).append(row)
 
     def __call__(self, text: str) -> list[Match]:
         """Every phrase found in `text`, offsets into `text`."""
@@ -159,20 +160,12 @@ class PhraseMatcher:
 
     def _candidates(self, lowered: str) -> list[_Row]:
         """The rows whose anchor the lower-cased text holds."""
-        words, chars = _anchors_of(lowered)
-        rows = [row for word in words.intersection(self._words) for row in self._words[word]]
+        words = self._words.keys() & _EN_WORDS.findall(lowered)
+        rows = [row for word in words for row in self._words[word]]
         rows += [row for stem, found in self._stems.items() if stem in lowered for row in found]
-        for first in self._han.keys() & chars:
+        for first in self._han.keys() & set(lowered):
             rows += [row for part, found in self._han[first].items() if part in lowered for row in found]
         return rows
-
-
-def _anchors_of(lowered: str) -> tuple[set[str], set[str]]:
-    """The English words of a lower-cased text (each also without a final plural s) and its
-    Han characters."""
-    words = set(_EN_WORDS.findall(lowered))
-    words.update([w[:-1] for w in words if w.endswith("s")])  # a final plural s is allowed
-    return words, set(HAN_CHAR.findall(lowered))
 
 
 class _Row(NamedTuple):
