@@ -124,8 +124,9 @@ ZH_MEASURE_RE = rf"(?:{alternation(k for k in MEASURE_ZH if k != '%')})"
 # where no Latin letter or digit follows, not at \b: Han is a word character, and Chinese
 # text runs straight on ("$5 million的收入").
 _END = "(?![A-Za-z0-9])"
+# In any case: news and slides write $10M, $1.2B, $500K, $3 Billion as often as 10m or 3 billion.
 EN_SCALE_RE = (
-    rf"(?:\s?(?:{alternation(k for k in SCALE_EN if len(k) > 1)}){_END}|"
+    rf"(?i:\s?(?:{alternation(k for k in SCALE_EN if len(k) > 1)}){_END}|"
     rf"(?:{alternation(k for k in SCALE_EN if len(k) == 1)}){_END})"
 )
 EN_MEASURE_RE = (

@@ -200,6 +200,11 @@ def test_figures_point_into_the_original(seed) -> None:
         ("Revenue of up to $5 million.", 5e6, Unit.USD, Qualifier.UP_TO),
         ("HK$2.5bn of revenue.", 2.5e9, Unit.HKD, None),
         ("Revenue of €12m.", 12e6, Unit.EUR, None),
+        ("Revenue was $10M.", 10e6, Unit.USD, None),  # scale letters in any case
+        ("Revenue was US$2.1B in the quarter.", 2.1e9, Unit.USD, None),
+        ("Capex of $500K.", 5e5, Unit.USD, None),
+        ("Revenue of $3.5 Million.", 3.5e6, Unit.USD, None),
+        ("营收为$1.2B,同比增长。", 1.2e9, Unit.USD, None),
         ("Revenue of £3.2 million.", 3.2e6, Unit.GBP, None),
         ("收入为人民币9.816亿元。", 9.816e8, Unit.CNY, None),
         ("Revenue of RMB981.6 million.", 9.816e8, Unit.CNY, None),
