@@ -250,7 +250,9 @@ class EventStore:
                 stored.setdefault(row["call_id"], {})[row["name"]] = json.loads(row["value"])
         rows = []
         for c in calls:
-            values = stored.get(c["id"]) or call_signals(self.get(c["id"]))  # stores from before signals
+            values = stored.get(c["id"], {})
+            if not values.keys() >= COLUMNS.keys():  # stored by a release with fewer signals
+                values = call_signals(self.get(c["id"]))
             head = {k: c[k] for k in HEAD[1:]}
             rows.append({"call_id": c["id"], **head, **{k: values.get(k) for k in COLUMNS}})
         types = dtypes()

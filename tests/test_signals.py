@@ -243,3 +243,19 @@ def test_signals_readme_table_is_written_from_the_code() -> None:
 
     readme = (CORPORA.parent / "README.md").read_text(encoding="utf-8")
     assert markdown() in readme, "README's signal table is stale: paste `python -m callnlp.signals`"
+
+
+def test_signals_of_a_call_stored_by_an_older_release_are_computed_whole(tmp_path) -> None:
+    import sqlite3
+
+    store = EventStore(tmp_path / "calls.db")
+    record = analyze(CORPORA / "calls" / "en_fool_helios_q2_2025.txt")
+    store.add(record)
+    store.close()
+    with sqlite3.connect(tmp_path / "calls.db") as db:  # as a release before the new columns stored it
+        db.execute("DELETE FROM signals WHERE name IN ('tone_document', 'guidance_raised', 'directness')")
+    with EventStore(tmp_path / "calls.db") as again:
+        row = again.signals().iloc[0]
+    assert row["tone_document"] == pytest.approx(record.signals["tone_document"])
+    assert row["directness"] == pytest.approx(record.signals["directness"])
+    assert row["guidance_raised"] == record.signals["guidance_raised"]
