@@ -271,7 +271,7 @@ def rank_auc(rows: Iterable[tuple[int, float]]) -> float | None:
 def _lexicon(texts: list[str], task: Task, scorer: LexiconScorer | None) -> list[tuple[float, str]]:
     """Each text's score (`text_score` over its sentences) and the label it gives."""
     from callnlp.normalize import normalize
-    from callnlp.scoring import LexiconScorer
+    from callnlp.scoring import LexiconScorer, tone_of
     from callnlp.sentences import split_sentences
     from callnlp.text import Source
 
@@ -291,8 +291,7 @@ def _lexicon(texts: list[str], task: Task, scorer: LexiconScorer | None) -> list
             )
         value = text_score(sentences, task)
         if task is Task.SENTIMENT:
-            cut = scorer.tone_threshold
-            label = "positive" if value >= cut else "negative" if value <= -cut else "neutral"
+            label = tone_of(value, scorer.tone_threshold).value
         else:
             label = "yes" if value >= scorer.hedge_threshold else "no"
         out.append((value, label))

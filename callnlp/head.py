@@ -227,8 +227,9 @@ def _readings(scorer, texts: list[str], embedder=None) -> list[list[float]]:
     or a few read as one), with its embedding when an embedder is given."""
     out = []
     for text in texts:
-        s = scorer(text)
-        out.append(features(scorer.tokenizer(text), s.sentiment, s.hedging, s.forward_looking, s.cues))
+        tokens = scorer.tokenizer(text)
+        s = scorer.score(tokens, [(0, len(tokens))], texts=[text])[0]
+        out.append(features(tokens, s.sentiment, s.hedging, s.forward_looking, s.cues))
     if embedder is not None:
         out = [x + list(map(float, v)) for x, v in zip(out, embedder.encode(texts), strict=True)]
     return out

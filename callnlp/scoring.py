@@ -682,14 +682,9 @@ def _verdict(
         hedge = 0.0
     sentiment = raw / math.sqrt(raw * raw + 1)
     hedging = 1 - 0.5**hedge
-    tone = _NEUTRAL_TONE
-    if sentiment >= tone_threshold:
-        tone = _POSITIVE_TONE
-    elif sentiment <= -tone_threshold:
-        tone = _NEGATIVE_TONE
     return {
         "sentiment": _ROUNDED[sentiment],
-        "tone": tone,
+        "tone": tone_of(sentiment, tone_threshold),
         "hedging": _ROUNDED[hedging],
         "hedged": hedging >= hedge_threshold,
         "forward_looking": bool(mask & _FORWARD_BIT),
@@ -697,6 +692,18 @@ def _verdict(
 
 
 @cache
+def tone_of(sentiment: float, threshold: float) -> Tone:
+    """The tone a sentiment in [-1, 1] decides: positive or negative at `threshold` or beyond.
+
+    Example:
+        >>> tone_of(0.45, 0.3).value, tone_of(-0.1, 0.3).value
+        ('positive', 'neutral')
+    """
+    if sentiment >= threshold:
+        return _POSITIVE_TONE
+    return _NEGATIVE_TONE if sentiment <= -threshold else _NEUTRAL_TONE
+
+
 def _unscored(tone_threshold: float, hedge_threshold: float) -> dict[int, dict[str, object]]:
     """The verdict of a sentence whose terms hold no tone word and no modal, by whether
     one looks forward (its mask's forward bit)."""

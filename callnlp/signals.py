@@ -388,7 +388,7 @@ def _guidance(
             continue
         if (horizon == "year") != f.period.startswith("FY"):
             continue
-        value = f.value if f.value is not None else (f.low + f.high) / 2 if f.low is not None else None
+        value = _point(f)
         if value is not None:
             return round(value, 4), f.period, f.unit.value
     return None, None, None

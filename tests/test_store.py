@@ -78,6 +78,13 @@ def test_store_frames_for_research(store, records) -> None:
     assert qa["hedging"].between(0, 1).all()
 
 
+BEFORE_V5 = (
+    *(f"ALTER TABLE qa_pairs DROP COLUMN {c}" for c in ("directness", "specificity", "evasion_cues")),
+    "ALTER TABLE aggregates DROP COLUMN document_tone",
+)
+"""What takes a store back to before version 5, which added these columns."""
+
+
 def _age(path, version: int, *statements: str) -> None:
     """Make the store at `path` look as release `version` wrote it: no search index beside
     it (before version 4 there was none), no answer scores (before version 5), and
@@ -88,10 +95,7 @@ def _age(path, version: int, *statements: str) -> None:
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE search_pending")
         db.execute("DROP INDEX figures_value")
-        for column in ("directness", "specificity", "evasion_cues"):
-            db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
-        db.execute("ALTER TABLE aggregates DROP COLUMN document_tone")
-        for statement in statements:
+        for statement in (*BEFORE_V5, *statements):
             db.execute(statement)
         db.execute(f"UPDATE callnlp_meta SET value = '{version}' WHERE key = 'schema_version'")
 
@@ -152,9 +156,8 @@ def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE INDEX sentences_section ON sentences (section)")
         db.execute("CREATE INDEX cues_kind ON cues (kind)")
-        for column in ("directness", "specificity", "evasion_cues"):  # version 5 added them
-            db.execute(f"ALTER TABLE qa_pairs DROP COLUMN {column}")
-        db.execute("ALTER TABLE aggregates DROP COLUMN document_tone")
+        for statement in BEFORE_V5:
+            db.execute(statement)
         db.execute("UPDATE callnlp_meta SET value = '2' WHERE key = 'schema_version'")
     with EventStore(path) as s:
         for r in records[2:]:
