@@ -196,18 +196,20 @@ def test_scoring_hedging_stays_in_the_unit_interval(score, text: str) -> None:
 
 def test_scoring_the_verdict_memo_shares_a_pattern_and_tells_scopes_apart(score) -> None:
     scoring._verdict.cache_clear()
+    score("The meeting is in June.")  # no cue: only the plain verdict every call reads
+    plain = scoring._verdict.cache_info().currsize
     a = score("The launch may move to June.")
     b = score("The event may move to July.")  # other words, the same pattern
-    assert scoring._verdict.cache_info().currsize == 1
+    assert scoring._verdict.cache_info().currsize == plain + 1
     assert (a.hedging, a.hedged) == (b.hedging, b.hedged)
     # the same terms, but the hedge in an aside: another key, another verdict
     main = score("The launch, which may move, is in June.")
     aside = score("The launch (which may move) is in June.")
-    assert scoring._verdict.cache_info().currsize == 2
+    assert scoring._verdict.cache_info().currsize == plain + 2
     assert main.hedging == a.hedging > aside.hedging
     # and a quotation of the same words is a third
     quoted = score('The planner said: "the launch may move to June."')
-    assert scoring._verdict.cache_info().currsize == 3
+    assert scoring._verdict.cache_info().currsize == plain + 3
     assert quoted.hedging < aside.hedging
 
 
