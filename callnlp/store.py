@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from functools import cache, cached_property
@@ -500,7 +501,7 @@ def _engine(url: str):
     def _connect(dbapi, _record) -> None:
         dbapi.isolation_level = None  # SQLAlchemy's begin event decides how to begin
         dbapi.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-        dbapi.execute("PRAGMA journal_mode = WAL")
+        _wal(dbapi)
         dbapi.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent on a crash
         # a checkpoint (the only fsync in WAL with synchronous=NORMAL) every 40 MB, not every
         # 4 MB: a batch ingest spent a tenth of its wall time waiting on them
@@ -514,6 +515,27 @@ def _engine(url: str):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _wal(dbapi) -> None:
+    """Put the database in WAL mode, which the file keeps: whichever process opens a new store
+    first sets it. Setting it needs the database to itself, and SQLite answers another process
+    doing the same at that moment with "database is locked" at once, whatever the busy
+    timeout (two `callnlp ingest` runs started together on a new store): so wait for it as the
+    busy timeout would."""
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            if dbapi.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                dbapi.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
+
+
+WAL_RETRY_S = 0.01
 
 
 def _dataframe(result):
