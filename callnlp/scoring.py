@@ -631,8 +631,8 @@ def _index(tokenizer: Tokenizer) -> _Lookup:
     inner = {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
     longest_first = sorted(inner, key=len, reverse=True)
     index: dict[str, list[_Entry]] = {}
-    for term, categories in lexicon.items():
-        parts = tuple(t.text.lower() for t in tokenizer(term, OffsetMap.identity(len(term))))
+    for (term, categories), tokens in zip(lexicon.items(), tokenizer.each(list(lexicon)), strict=True):
+        parts = tuple(t.text.lower() for t in tokens)
         if not _tone_or_hedge(categories) and _MASK not in dict(categories):
             # A metric or phrase holding a tone word keeps its tone: 净亏损, net loss.
             within = [p for p in parts if p in lexicon] if len(parts) > 1 else []

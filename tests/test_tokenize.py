@@ -125,3 +125,49 @@ def test_tokenize_agrees_with_the_jieba_package_on_the_seeds(tok: Tokenizer, see
 def test_tokenize_empty_and_blank(tok: Tokenizer) -> None:
     assert tok("") == []
     assert tok(" \n\t ") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("调整后EBITDA为1.5亿美元,非GAAP净利润增长", ["调整后EBITDA", "非GAAP"]),
+        (
+            "Adjusted EBITDA 调整后EBITDA利润率 12%, and 经调整EBITDA again",
+            ["调整后EBITDA利润率", "经调整EBITDA"],
+        ),
+        ("經調整EBITDA及非ＧＡＡＰ口徑", ["经调整EBITDA", "非GAAP"]),  # traditional, full width
+        ("調(tiáo)整後EBITDA", ["调整后EBITDA"]),  # pinyin noise inside the word
+        ("EBITDA调整后", []),
+    ],
+)
+def test_tokenize_joins_mixed_script_words_wherever_they_stand(
+    tok: Tokenizer, text: str, joined: list[str]
+) -> None:
+    from callnlp.normalize import normalize
+    from callnlp.text import Source
+
+    doc = normalize(Source(text, id=""))
+    tokens = tok(doc.text, doc.offsets)
+    mixed = {w for w, _, _ in user_words() if not w.isascii() and any(c.isascii() for c in w)}
+    assert [t.text for t in tokens if t.text in mixed] == joined
+    for t in tokens:  # offsets still point into the text as given
+        assert normalize(Source(text[t.start : t.end], id="")).text == t.text
+
+
+def test_tokenize_each_equals_one_text_at_a_time(tok: Tokenizer) -> None:
+    from callnlp.scoring import _lexicon
+
+    texts_ = [
+        "净亏损",
+        "net loss",
+        "调整后EBITDA",
+        "9.816亿美元",
+        "GB200",
+        "lumpy",
+        "不稳定",
+        "",
+        "we don't guide",
+        *_lexicon(),
+    ]
+    for text, tokens in zip(texts_, tok.each(texts_), strict=True):
+        assert tokens == tok(text), text
