@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from callnlp.errors import MissingDependencyError, ModelError
+from callnlp.hub import locate
 
 ENV_MODEL = "CALLNLP_EMBED_MODEL"
 INSTALL = "pip install 'callnlp[embeddings]'"
@@ -66,9 +67,10 @@ class Embedder:
             raise MissingDependencyError(
                 f"semantic search needs sentence-transformers; install it with: {INSTALL}"
             ) from None
-        local = os.path.isdir(self.model_name)
+        setting = f"--embed-model (or ${ENV_MODEL})"
+        source = locate(self.model_name, setting, prefixes=("sentence-transformers",))
         try:
-            return SentenceTransformer(self.model_name, device=self.device, local_files_only=local)
+            return SentenceTransformer(source, device=self.device, local_files_only=True)
         except (OSError, ValueError) as exc:
             raise ModelError(
                 f"embedding model {self.model_name!r} cannot be loaded ({str(exc).splitlines()[0]}); "

@@ -6,12 +6,12 @@ imported only when a model is first used, so the default pipeline never loads th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
 from callnlp.errors import MissingDependencyError, ModelError
+from callnlp.hub import locate
 from callnlp.record import Tone
 
 INSTALL = "pip install 'callnlp[models]'  (or: pip install torch==2.13.0 transformers)"
@@ -94,11 +94,11 @@ class TransformerSentiment:
             ) from None
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
-        local = os.path.isdir(self.model_name)
+        source = locate(self.model_name, "--sentiment-model")
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(self.model_name, local_files_only=local)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
             model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                self.model_name, local_files_only=local
+                source, local_files_only=True
             )
         except (OSError, ValueError) as exc:
             raise ModelError(

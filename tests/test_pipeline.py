@@ -130,3 +130,69 @@ def test_pipeline_json_bytes_are_the_standard_librarys(name: str) -> None:
         record.to_dict(), ensure_ascii=False, separators=(",", ":")
     )
     assert record.to_json(indent=4) == json.dumps(record.to_dict(), ensure_ascii=False, indent=4)
+
+
+def _check_outcome(data: bytes, name: str) -> None:
+    """The only outcomes allowed: our input error naming the file, or a record whose
+    offsets lie inside the original text, in order, and which renders as JSON."""
+    try:
+        result = analyze(data, name=name)
+    except InputError as exc:
+        error = str(exc)
+    else:
+        error = None
+        _check_record(result, len(load(data, name=name).text))
+    assert error is None or error.startswith(f"{name}: ")
+
+
+def _check_record(result, text_length: int) -> None:
+    previous_end = 0
+    for s in result.sentences:
+        assert previous_end <= s.start <= s.end <= text_length
+        previous_end = s.end
+        assert all(0 <= c.start <= c.end <= text_length for c in s.cues)
+    assert all(0 <= f.start <= f.end <= text_length for f in result.figures)
+    assert all(0 <= t.start <= t.end <= text_length for t in result.turns)
+    assert json.loads(result.to_json(indent=None))["call"]["id"] == result.call.id
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_pipeline_random_bytes_give_a_record_or_a_clear_error(data: bytes) -> None:
+    _check_outcome(data, "random.bin")
+
+
+_TRANSCRIPTS = {
+    # encodings the loader reads, Chinese and English side by side
+    "zh_qa_style_jinghong_2025q2.txt": ("utf-8", "gb18030", "utf-16"),
+    "interpreted_tianlan_2025q3.txt": ("utf-8", "gb18030"),
+    "en_fool_helios_q2_2025.txt": ("utf-8", "utf-16"),
+}
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A corpus transcript in one of its encodings, cut short and with bytes flipped,
+    dropped or inserted at random places: what a damaged download or a bad copy gives."""
+    from conftest import CORPORA
+
+    name = draw(st.sampled_from(sorted(_TRANSCRIPTS)))
+    text = (CORPORA / "calls" / name).read_text(encoding="utf-8")
+    data = bytearray(text[: draw(st.integers(0, 3000))].encode(draw(st.sampled_from(_TRANSCRIPTS[name]))))
+    for _ in range(draw(st.integers(0, 8))):
+        at = draw(st.integers(0, len(data)))
+        action = draw(st.sampled_from(["flip", "drop", "insert"]))
+        if action == "insert" or not data:
+            data[at:at] = draw(st.binary(min_size=1, max_size=6))
+        elif action == "drop":
+            del data[at : at + draw(st.integers(1, 6))]
+        else:
+            data[min(at, len(data) - 1)] ^= draw(st.integers(1, 255))
+    return name, bytes(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_mutated())
+def test_pipeline_damaged_transcripts_give_a_record_or_a_clear_error(case: tuple[str, bytes]) -> None:
+    name, data = case
+    _check_outcome(data, name)
