@@ -135,6 +135,8 @@ class PhraseMatcher:
             else:  # as written, or with the final plural s a phrase allows
                 for word in (longest, f"{longest}s"):
                     self._words.setdefault(word, []).append(row)
+        # where a Chinese anchor may start: one scan at C speed finds the few places to look
+        self._han_first = re.compile(f"[{re.escape(''.join(self._han))}]" if self._han else "(?!)")
 
     def __call__(self, text: str) -> list[Match]:
         """Every phrase found in `text`, offsets into `text`."""
@@ -168,8 +170,14 @@ class PhraseMatcher:
         words = self._words.keys() & _EN_WORDS.findall(lowered)
         rows = [row for word in words for row in self._words[word]]
         rows += [row for stem, found in self._stems.items() if stem in lowered for row in found]
-        for first in self._han.keys() & set(lowered):
-            rows += [row for part, found in self._han[first].items() if part in lowered for row in found]
+        parts = {
+            part
+            for m in self._han_first.finditer(lowered)
+            for part in self._han[m.group()]
+            if lowered.startswith(part, m.start())
+        }
+        for part in parts:
+            rows += self._han[part[0]][part]
         return rows
 
 

@@ -82,7 +82,7 @@ class Analyzer:
         """Analyze a transcript given as a path or as its bytes."""
         doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
         structure = self.structure(doc)
-        spans = self._sentences(doc, structure.blocks)
+        spans, language = self._sentences(doc, structure.blocks)
         sentences = [s for s, _ in spans]
         tokens = self.tokenizer(doc.text, doc.offsets)
         speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
@@ -94,7 +94,7 @@ class Analyzer:
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
-            language=_call_language(sentences),
+            language=language,
             company=meta.company,
             date=meta.date,
             ticker=meta.ticker,
@@ -182,23 +182,31 @@ class Analyzer:
                 )
         return out
 
-    def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> list[tuple[Sentence, int]]:
-        """The sentences of every block, each with its start in the normalized text."""
+    def _sentences(
+        self, doc: Document, blocks: tuple[Block, ...]
+    ) -> tuple[list[tuple[Sentence, int]], Language]:
+        """The sentences of every block, each with its start in the normalized text, and
+        the language of the whole text."""
         out: list[tuple[Sentence, int]] = []
         previous: Language | None = None
+        weight: Counter[Language] = Counter()
         for block in blocks:
             piece = doc.text[block.start : block.end]
             for start, end in split_sentences(piece, self.max_sentence_chars):
                 text = piece[start:end]
-                lang = _sentence_language(text) or previous
+                zh, en = _weights(text)
+                # a sentence without letters (a figure, a dash) is in the language around it
+                lang = (Language.ZH if zh >= en else Language.EN) if zh or en else previous
                 previous = lang
+                if lang is not None:
+                    weight[lang] += max(zh, en)
                 ostart, oend = doc.span(block.start + start, block.start + end)
                 line = doc.source.line(ostart)
                 sentence = Sentence(
                     len(out), block.turn, line, ostart, oend, text, lang, section=block.section
                 )
                 out.append((sentence, block.start + start))
-        return out
+        return out, _language(weight[Language.ZH], weight[Language.EN])
 
 
 def _weights(text: str) -> tuple[int, int]:
@@ -207,19 +215,8 @@ def _weights(text: str) -> tuple[int, int]:
     return 3 * len(HAN_CHAR.findall(text)), len(_LATIN_CHAR.findall(text))
 
 
-def _sentence_language(text: str) -> Language | None:
-    zh, en = _weights(text)
-    if not zh and not en:
-        return None
-    return Language.ZH if zh >= en else Language.EN
-
-
-def _call_language(sentences: list[Sentence]) -> Language:
-    weight = Counter()
-    for s in sentences:
-        if s.lang is not None:
-            weight[s.lang] += max(_weights(s.text))
-    zh, en = weight[Language.ZH], weight[Language.EN]
+def _language(zh: int, en: int) -> Language:
+    """The language of a text of these weights: mixed when each holds a fair share."""
     if min(zh, en) >= MIXED_SHARE * (zh + en) > 0:
         return Language.MIXED
     return Language.ZH if zh >= en else Language.EN
