@@ -22,6 +22,12 @@ Rows:
   jieba.cut          the jieba package, plain segmentation (list of strings)
   rjieba.cut         rjieba, plain segmentation (list of strings)
   spaCy zh+jieba     spacy.blank("zh") with the jieba segmenter (Doc objects)
+
+Then the same corpus as one file, each contender a whole process as a user runs it
+(start-up, dictionary loads and output included), alternating, median of --rounds:
+
+  callnlp analyze --json FILE > /dev/null
+  python -c "list(jieba.cut(open(FILE).read()))"
 """
 
 from __future__ import annotations
@@ -68,6 +74,39 @@ def timed(fn: Callable[[], object], rounds: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def whole_processes(docs: list[bytes], rounds: int) -> None:
+    """`callnlp analyze --json` against plain jieba.cut of the same file, as processes."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.txt"
+        path.write_bytes(b"\n\n".join(docs))
+        callnlp = Path(sys.executable).with_name("callnlp")
+        commands = {
+            "callnlp analyze --json": [str(callnlp), "analyze", "--json", str(path)],
+            "jieba.cut": [
+                sys.executable, "-c",
+                "import jieba, logging, sys; jieba.setLogLevel(logging.WARNING); "
+                "list(jieba.cut(open(sys.argv[1], encoding='utf-8').read()))",
+                str(path),
+            ],
+        }  # fmt: skip
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(rounds):  # alternating: a burst of load on the machine hits both
+            for name, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - start)
+    mb = sum(map(len, docs)) / 1e6
+    base = statistics.median(times["jieba.cut"])
+    print(f"\nwhole processes on one {mb:.2f} MB file, median of {rounds} alternating runs")
+    print(f"{'':<24}{'seconds':>8}{'MB/s':>8}{'x jieba':>10}")
+    for name, runs in times.items():
+        median = statistics.median(runs)
+        print(f"{name:<24}{median:>8.2f}{mb / median:>8.2f}{base / median:>10.2f}")
 
 
 def main() -> None:
@@ -160,6 +199,7 @@ def main() -> None:
     tokenize_time = 1 / results["callnlp tokenize"]
     for stage in ("callnlp structure", "callnlp figures", "scoring, cold", "callnlp scoring"):
         print(f"{stage} adds {100 / results[stage] / tokenize_time:.1f}% to tokenization time")
+    whole_processes(docs, args.rounds)
 
 
 if __name__ == "__main__":
