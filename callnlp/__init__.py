@@ -18,8 +18,9 @@ import importlib
 
 # These functions share their names with their modules: bound here, before anything else
 # imports the modules (which makes the module an attribute of the package), so
-# `callnlp.normalize`, `callnlp.evaluate`, `callnlp.ingest` and `callnlp.search` stay the
-# functions. Each module is light, or needed by a search anyway.
+# `callnlp.normalize`, `callnlp.evaluate`, `callnlp.ingest`, `callnlp.search` and
+# `callnlp.display` stay the functions. Each module is light, or needed by a search anyway.
+from callnlp.display import display
 from callnlp.evaluate import evaluate
 from callnlp.ingest import ingest
 from callnlp.normalize import normalize
@@ -54,6 +55,7 @@ _LAZY = {
     "callnlp.search.evaluate": ["SearchEvaluation", "evaluate_search"],
     "callnlp.sentences": ["split_sentences"],
     "callnlp.signals": ["call_signals"],
+    "callnlp.spacy_pipes": ["CallnlpComponent", "CallnlpTokenizer"],
     "callnlp.store": ["EventStore"],
     "callnlp.structure": ["StructureParser"],
     "callnlp.text": ["Source", "load"],
@@ -62,7 +64,7 @@ _LAZY = {
 }  # fmt: skip
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
-__all__ = ["__version__", "evaluate", "ingest", "normalize", "search"]
+__all__ = ["__version__", "display", "evaluate", "ingest", "normalize", "search"]
 __all__ += sorted(_MODULE_OF)
 
 

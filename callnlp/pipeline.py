@@ -80,11 +80,16 @@ class Analyzer:
 
     def __call__(self, source: str | Path | bytes, *, name: str | None = None) -> CallAnalysis:
         """Analyze a transcript given as a path or as its bytes."""
-        doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
+        return self.document(normalize(load(source, name=name, max_bytes=self.max_bytes)))
+
+    def document(self, doc: Document, tokens: list[Token] | None = None) -> CallAnalysis:
+        """Analyze a normalized document, whose tokens (`self.tokenizer(doc.text,
+        doc.offsets)`) may have been cut already: the spaCy tokenizer hands over its own."""
         structure = self.structure(doc)
         spans, language = self._sentences(doc, structure.blocks)
         sentences = [s for s, _ in spans]
-        tokens = self.tokenizer(doc.text, doc.offsets)
+        if tokens is None:
+            tokens = self.tokenizer(doc.text, doc.offsets)
         speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
         meta = infer_metadata(doc.text, speakers, doc.source.path)
         # a period the file is named with is evidence; the text's own quarter a reading of it
