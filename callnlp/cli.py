@@ -52,11 +52,17 @@ sidecar FILE.json next to a transcript ({"company": ..., "ticker": ..., "date": 
 The exit code is 1 when any file failed (each is named with its reason), 130 when
 interrupted.
 
+--scheduler analyzes on the workers of a Dask cluster instead of local processes (needs:
+pip install 'callnlp[dask]' here, on the scheduler and on every worker). This process
+still reads the files, sends each worker a file's bytes (the workers need not see the
+files) and writes the store; a worker lost mid-batch only costs the re-run of its calls.
+
 examples:
   callnlp ingest corpora/calls                      # a folder, recursively
   callnlp ingest 'transcripts/**/*.txt' --workers 2 # a glob (quoted)
   callnlp ingest new_call.txt --company CoreWeave --date 2025-05-14
   callnlp ingest calls/ --db postgresql://me@dbhost/calls
+  callnlp ingest calls/ --scheduler tcp://10.0.0.5:8786 --db postgresql://me@dbhost/calls
 """
 
 _CALLS_EXAMPLE = """\
@@ -218,6 +224,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=int, metavar="N", help="analysis processes (default: the number of cores)"
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="analyze on this Dask scheduler's workers instead of local processes (not with --workers)",
+    )
     p.add_argument("--force", action="store_true", help="analyze and store again files already stored")
     p.add_argument("--company", help="the company of every call in the batch")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the call date of every call in the batch")
@@ -378,13 +389,25 @@ def _record(result: CallAnalysis, args: argparse.Namespace) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    import logging
+    from contextlib import nullcontext
+
+    from callnlp.distributed import connect  # imports dask only when called
     from callnlp.ingest import ingest
 
+    if args.scheduler and args.workers is not None:
+        raise OptionError(
+            "--workers sizes the local pool and --scheduler analyzes on a Dask cluster instead; drop one"
+        )
     bar = None if args.quiet or not sys.stderr.isatty() else _bar
-    report = ingest(
-        args.paths, args.db, workers=args.workers, force=args.force, company=args.company, date=args.date,
-        progress=bar, embed_model=args.embed_model,
-    )  # fmt: skip
+    with connect(args.scheduler) if args.scheduler else nullcontext() as client:
+        # dask logs a lost scheduler as tracebacks; the one line of a ClusterError says it
+        for name in ("distributed", "distributed.client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        report = ingest(
+            args.paths, args.db, workers=args.workers, force=args.force, company=args.company,
+            date=args.date, progress=bar, embed_model=args.embed_model, client=client,
+        )  # fmt: skip
     if bar:
         print(file=sys.stderr)
     for failure in report.failed:

@@ -60,3 +60,7 @@ class StoreError(CallnlpError):
 
 class OutputError(CallnlpError):
     """A result cannot be written where it was asked to go."""
+
+
+class ClusterError(CallnlpError):
+    """The Dask cluster an ingest runs on cannot be reached, or was lost."""

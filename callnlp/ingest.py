@@ -2,9 +2,11 @@
 
 Files whose bytes the store already holds are skipped before any analysis (the call id
 is the sha256 of the bytes), so a re-run only does new work and an interrupted run
-resumes where it stopped. Worker processes analyze and turn each record into the store's
-rows; the calling process is the one writer and commits each call in its own transaction,
-so an interruption (Ctrl-C, kill) never leaves half a call behind. A file that fails is
+resumes where it stopped. The calling process reads each file and its sidecar and sends
+the bytes to a worker (a local process, or one of a Dask cluster's: see
+`callnlp.distributed`), which analyzes them and turns the record into the store's rows;
+the calling process is the one writer and commits each call in its own transaction, so
+an interruption (Ctrl-C, kill) never leaves half a call behind. A file that fails is
 reported with its reason and the batch goes on.
 """
 
@@ -14,12 +16,14 @@ import datetime
 import glob
 import json
 import os
+import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
@@ -27,6 +31,9 @@ from callnlp.schema import Rows, rows
 from callnlp.search.index import INDEX_STAMP
 from callnlp.store import EventStore
 from callnlp.text import call_id
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 SIDECAR_KEYS = ("company", "ticker", "date", "period")
 """What a sidecar FILE.json next to a transcript may set."""
@@ -40,6 +47,16 @@ class Failure:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class _Job:
+    """All a worker needs to analyze one file, so it reads nothing itself."""
+
+    name: str
+    data: bytes
+    meta: dict[str, str]
+    """What the sidecar, then the batch's overrides, say of the call."""
 
 
 @dataclass
@@ -91,6 +108,7 @@ def ingest(
     date: str | None = None,
     progress: Callable[[Progress], None] | None = None,
     embed_model: str | None = None,
+    client: Client | None = None,
 ) -> IngestReport:
     """Analyze transcripts and store every call.
 
@@ -103,9 +121,18 @@ def ingest(
         progress: called after each file with a `Progress`.
         embed_model: a sentence-transformers model (name or path) whose embeddings of
             every sentence are stored for semantic search.
+        client: a `dask.distributed.Client`: analyze on its cluster's workers instead of
+            local processes (which need not see these files: they are sent their bytes).
+            This process still writes the store, each call whole; a worker lost mid-batch
+            only costs the re-run of its calls. Not with `workers`.
 
     Returns:
         An `IngestReport`; failures are in it, not raised.
+
+    Raises:
+        OptionError: `date` is not a date, or both `workers` and `client` are given.
+        ClusterError: the connection to the Dask scheduler was lost (what was stored is
+            whole: run again to resume).
 
     Example:
         >>> import tempfile, pathlib
@@ -114,10 +141,20 @@ def ingest(
         >>> report = ingest([folder], str(folder / "calls.db"), workers=1)
         >>> len(report.ingested), len(ingest([folder], str(folder / "calls.db"), workers=1).unchanged)
         (1, 1)
+
+        On a Dask cluster (pip install 'callnlp[dask]'):
+
+        >>> from distributed import Client  # doctest: +SKIP
+        >>> report = ingest(["calls/"], "postgresql://me@dbhost/calls",
+        ...                 client=Client("tcp://scheduler:8786"))  # doctest: +SKIP
     """
     started = time.perf_counter()
     if date is not None:
         _check_date(date)
+    if client is not None and workers is not None:
+        raise OptionError(
+            "workers= sizes the local pool, client= analyzes on a Dask cluster: give one of them"
+        )
     own = not isinstance(store, EventStore)
     store = EventStore(store) if own else store
     files, failed = expand(paths)
@@ -131,7 +168,7 @@ def ingest(
         state.failed = len(failed)
         state.done = len(unchanged) + len(failed)
         overrides = {"company": company, "date": date}
-        for path, size, result in _analyze_all(todo, overrides, workers, embed_model):
+        for path, size, result in _analyze_all(todo, overrides, workers, embed_model, client):
             state.done += 1
             state.bytes += size
             if isinstance(result, Failure):
@@ -231,84 +268,134 @@ def _check_date(text: str) -> None:
 
 def _new_files(
     files: list[Path], store: EventStore, force: bool, unchanged: list[str], failed: list[Failure]
-) -> list[tuple[Path, int]]:
-    """The files to analyze, with their sizes; those already stored go to `unchanged`."""
+) -> list[Path]:
+    """The files to analyze; those already stored go to `unchanged`."""
     ids: dict[Path, str] = {}
-    sizes: dict[Path, int] = {}
     for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            failed.append(Failure(str(path), f"cannot be read ({exc.strerror})"))
-            continue
-        ids[path] = call_id(data)
-        sizes[path] = len(data)
+        data = _read(path)
+        if isinstance(data, Failure):
+            failed.append(data)
+        else:
+            ids[path] = call_id(data)
     known = set() if force else store.known(set(ids.values()))
-    todo: list[tuple[Path, int]] = []
+    todo: list[Path] = []
     queued: set[str] = set()
     for path, cid in ids.items():
         if cid in known or cid in queued:  # stored, or the same bytes twice in this batch
             unchanged.append(str(path))
         else:
             queued.add(cid)
-            todo.append((path, sizes[path]))
+            todo.append(path)
     return todo
 
 
+def _read(path: Path) -> bytes | Failure:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return Failure(str(path), f"cannot be read ({exc.strerror})")
+
+
+def _job(path: Path, overrides: dict[str, str | None]) -> _Job | Failure:
+    """What a worker needs to analyze `path`. The file is read again rather than kept from
+    hashing: holding every file's bytes until its turn would grow memory with the batch."""
+    data = _read(path)
+    if isinstance(data, Failure):
+        return data
+    try:
+        meta = sidecar(path)
+    except InputError as exc:
+        return Failure(str(path), str(exc))
+    return _Job(str(path), data, {**meta, **{k: v for k, v in overrides.items() if v}})
+
+
 def _analyze_all(
-    todo: list[tuple[Path, int]], overrides: dict[str, str | None], workers: int | None, embed: str | None
+    todo: list[Path],
+    overrides: dict[str, str | None],
+    workers: int | None,
+    embed: str | None,
+    client: Client | None,
 ) -> Iterator[tuple[str, int, Rows | Failure]]:
+    jobs = (_job(path, overrides) for path in todo)
+    if client is not None:
+        from callnlp.distributed import analyze_on
+
+        yield from analyze_on(client, jobs, embed)
+        return
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(todo) <= 1:
-        for path, size in todo:
-            yield str(path), size, _analyze_one(path, overrides, embed)
+        yield from _windowed(jobs, lambda job: _finished(_analyze_one(job, embed)), lambda: 1)
         return
     # Workers fork from this process: load the dictionaries once here, not once in each.
-    _analyze_one(None, {}, embed)
-    # A bounded window of files in flight keeps memory flat however long the batch is.
-    window = 4 * workers
-    queue = iter(todo)
+    # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
+    _analyze_one(_Job("warm-up", "预热 warm-up。".encode(), {}), None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future, tuple[Path, int]] = {}
-        try:
-            for path, size in queue:
-                running[pool.submit(_analyze_one, path, overrides, embed)] = (path, size)
-                if len(running) >= window:
-                    break
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    path, size = running.pop(future)
-                    yield str(path), size, future.result()
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        running[pool.submit(_analyze_one, nxt[0], overrides, embed)] = nxt
-        finally:
-            for future in running:
+        yield from _windowed(jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: 4 * workers)
+
+
+def _windowed(
+    jobs: Iterable[_Job | Failure],
+    submit: Callable[[_Job], Any],
+    window: Callable[[], int],
+    outcome: Callable[[Any, str], Rows | Failure] = lambda future, _: future.result(),
+) -> Iterator[tuple[str, int, Rows | Failure]]:
+    """(name, size, rows or failure) of each job as its analysis finishes.
+
+    `submit` starts a job and gives its future: of a local pool, or of a Dask cluster (both
+    call their done callbacks from another thread); `outcome` reads a finished one. A
+    bounded window of jobs in flight, `window()` after each submission, keeps memory flat
+    however long the batch is.
+    """
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    running: dict[Any, _Job] = {}
+
+    def take(limit: int) -> Iterator[tuple[str, int, Rows | Failure]]:
+        while len(running) > limit:
+            future = finished.get()
+            job = running.pop(future)
+            yield job.name, len(job.data), outcome(future, job.name)
+
+    try:
+        for job in jobs:
+            if isinstance(job, Failure):
+                yield job.path, 0, job
+                continue
+            future = submit(job)
+            running[future] = job
+            future.add_done_callback(finished.put)
+            yield from take(window() - 1)
+        yield from take(0)
+    finally:
+        for future in running:
+            # a Dask future is released when dropped; its cancel() would wait on a scheduler
+            # that may be gone
+            if isinstance(future, Future):
                 future.cancel()
 
 
-def _analyze_one(path: Path | None, overrides: dict[str, str | None], embed: str | None) -> Rows | Failure:
+def _finished(result: Rows | Failure) -> Future:
+    """A future already holding `result`: analysis in this process, through `_windowed`."""
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
+def _analyze_one(job: _Job, embed: str | None) -> Rows | Failure:
     """Analyze one file in a worker: the store's rows of the record (and of its sentence
-    embeddings), or a `Failure` for every expected failure. With no path, only load what
-    analysis needs."""
+    embeddings), or a `Failure` for every expected failure."""
     from callnlp.pipeline import analyze
 
-    if path is None:
-        # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
-        analyze("预热 warm-up。".encode())
-        return Failure("", "")
     try:
-        result = analyze(path, embedder=_embedder(embed) if embed else None)
-        meta = {**sidecar(path), **{k: v for k, v in overrides.items() if v}}
-        if meta:
-            result = replace(result, call=replace(result.call, **meta))
-        vectors = _embedder(embed).encode([s.text for s in result.sentences]) if embed else None
+        embedder = _embedder(embed) if embed else None
+        result = analyze(job.data, name=job.name, embedder=embedder)
+        if job.meta:
+            result = replace(result, call=replace(result.call, **job.meta))
+        vectors = embedder.encode([s.text for s in result.sentences]) if embedder else None
         return rows(result, vectors)
     except CallnlpError as exc:
-        return Failure(str(path), str(exc).removeprefix(f"{path}: "))
+        return Failure(job.name, str(exc).removeprefix(f"{job.name}: "))
     except Exception as exc:  # a bug must not stop the batch; the reason names it
-        return Failure(str(path), f"could not be analyzed ({type(exc).__name__}: {exc}); please report this")
+        return Failure(job.name, f"could not be analyzed ({type(exc).__name__}: {exc}); please report this")
 
 
 @cache
