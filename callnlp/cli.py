@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +28,7 @@ from callnlp.errors import CallnlpError, OptionError, OutputError
 from callnlp.evaluate import Task
 from callnlp.record import CallAnalysis, Role, Scope, Section
 from callnlp.store import DEFAULT_DB, ENV_DB, EventStore
+from callnlp.text import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from callnlp.ingest import IngestReport, Progress
@@ -41,6 +46,7 @@ examples:
   callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
 """
 
+_DEBUG_HELP = "on an error, print the traceback too (for a bug report)"
 _DB_HELP = f"the store: an SQLite file or postgresql://USER@HOST/DB (default: ${ENV_DB}, else ./{DEFAULT_DB})"
 _COMPACT_HELP = "with --json: the record on one line, a quarter smaller (a call a line in a .jsonl file)"
 
@@ -155,16 +161,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    debug = getattr(args, "debug", False)
+    terminated = _stop_on_sigterm()
     try:
-        return args.run(args)
+        code = args.run(args)
     except CallnlpError as exc:
+        if debug:
+            traceback.print_exc()
         print(f"callnlp: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("callnlp: interrupted", file=sys.stderr)
-        return 130
+        code = INTERRUPTED
     except BrokenPipeError:
         return 0  # the reader (head, less) closed the pipe: nothing left to say
+    except Exception as exc:  # a bug: one line, and the way to the traceback
+        if debug:
+            raise
+        print(
+            f"callnlp: error: unexpected {type(exc).__name__}: {exc}; run again with --debug for the "
+            "traceback, and please report it",
+            file=sys.stderr,
+        )
+        return 1
+    # a run stopped by SIGTERM ends as the shell expects of a terminated process
+    return TERMINATED if code == INTERRUPTED and terminated else code
+
+
+INTERRUPTED = 130
+"""The exit code after Ctrl-C (128 + SIGINT)."""
+TERMINATED = 143
+"""The exit code after SIGTERM (128 + SIGTERM)."""
+
+
+def _stop_on_sigterm() -> list[bool]:
+    """SIGTERM stops a command as Ctrl-C does (an ingest stores whole calls only and says
+    so); the list returned holds True once it came."""
+    came: list[bool] = []
+
+    def stop(signum: int, frame: object) -> None:
+        came.append(True)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+        signal.signal(signal.SIGTERM, stop)
+    return came
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -174,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Run 'callnlp COMMAND --help' for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"callnlp {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     p = _command(
         commands,
@@ -186,9 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="transcript file, or - to read standard input")
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
     p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
-    p.add_argument(
-        "--max-mb", type=float, default=16.0, metavar="MB", help="refuse files larger than this (default 16)"
-    )
+    _max_mb_option(p)
     _sentiment_options(p)
     p.set_defaults(run=_analyze)
 
@@ -233,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--company", help="the company of every call in the batch")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the call date of every call in the batch")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _max_mb_option(p)
     _embed_option(p)
     p.set_defaults(run=_ingest)
 
@@ -318,8 +359,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _command(commands, name: str, **kw: str) -> argparse.ArgumentParser:
-    """A subcommand whose epilog (its examples) keeps its line breaks."""
-    return commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+    """A subcommand whose epilog (its examples) keeps its line breaks; `--debug` may follow
+    its name too."""
+    p = commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
+    return p
+
+
+def _megabytes(text: str) -> int:
+    """A --max-mb value as bytes."""
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = math.nan
+    if not math.isfinite(mb) or mb <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB; give a positive number, e.g. 32")
+    return int(mb * 1024 * 1024)
+
+
+def _max_mb_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-mb",
+        type=_megabytes,
+        default=DEFAULT_MAX_BYTES,
+        dest="max_bytes",
+        metavar="MB",
+        help=f"refuse files larger than this (default {DEFAULT_MAX_BYTES // 1024 // 1024})",
+    )
 
 
 def _embed_option(p: argparse.ArgumentParser) -> None:
@@ -372,7 +438,7 @@ def _sentiment(args: argparse.Namespace) -> TransformerSentiment | None:
 def _analyze(args: argparse.Namespace) -> int:
     from callnlp.pipeline import Analyzer
 
-    analyzer = Analyzer(max_bytes=int(args.max_mb * 1024 * 1024), sentiment=_sentiment(args))
+    analyzer = Analyzer(max_bytes=args.max_bytes, sentiment=_sentiment(args))
     source = sys.stdin.buffer.read() if args.file == "-" else args.file
     result = analyzer(source, name="<stdin>" if args.file == "-" else None)
     for warning in result.call.warnings:
@@ -407,6 +473,7 @@ def _ingest(args: argparse.Namespace) -> int:
         report = ingest(
             args.paths, args.db, workers=args.workers, force=args.force, company=args.company,
             date=args.date, progress=bar, embed_model=args.embed_model, client=client,
+            max_bytes=args.max_bytes,
         )  # fmt: skip
     if bar:
         print(file=sys.stderr)
@@ -415,7 +482,7 @@ def _ingest(args: argparse.Namespace) -> int:
     print(_ingest_summary(report))
     if report.interrupted:
         print("callnlp: interrupted; every stored call is whole, run again to resume", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     return 1 if report.failed else 0
 
 
@@ -445,7 +512,8 @@ def _search(args: argparse.Namespace) -> int:
     with EventStore(args.db) as store:
         result = find(
             store, args.query, company=args.company, since=args.since, until=args.until, role=args.role,
-            section=args.section, lang=args.lang, undated=args.undated, limit=args.limit or limit,
+            section=args.section, lang=args.lang, undated=args.undated,
+            limit=limit if args.limit is None else args.limit,
             embedder=configured(args.embed_model),
         )  # fmt: skip
     for note in result.notes:

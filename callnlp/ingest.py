@@ -30,7 +30,7 @@ from callnlp.errors import CallnlpError, InputError, OptionError
 from callnlp.schema import Rows, rows
 from callnlp.search.index import INDEX_STAMP
 from callnlp.store import EventStore
-from callnlp.text import call_id
+from callnlp.text import DEFAULT_MAX_BYTES, call_id
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -57,6 +57,8 @@ class _Job:
     data: bytes
     meta: dict[str, str]
     """What the sidecar, then the batch's overrides, say of the call."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """A larger file is refused (`InputTooLargeError`)."""
 
 
 @dataclass
@@ -109,6 +111,7 @@ def ingest(
     progress: Callable[[Progress], None] | None = None,
     embed_model: str | None = None,
     client: Client | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IngestReport:
     """Analyze transcripts and store every call.
 
@@ -125,6 +128,7 @@ def ingest(
             local processes (which need not see these files: they are sent their bytes).
             This process still writes the store, each call whole; a worker lost mid-batch
             only costs the re-run of its calls. Not with `workers`.
+        max_bytes: files larger than this fail (`InputTooLargeError`'s reason) unread.
 
     Returns:
         An `IngestReport`; failures are in it, not raised.
@@ -168,18 +172,20 @@ def ingest(
         state.failed = len(failed)
         state.done = len(unchanged) + len(failed)
         overrides = {"company": company, "date": date}
-        for path, size, result in _analyze_all(todo, overrides, workers, embed_model, client):
+        jobs = (_job(path, overrides, max_bytes) for path in todo)
+        for path, size, result in _analyze_all(jobs, len(todo), workers, embed_model, client):
             state.done += 1
-            state.bytes += size
             if isinstance(result, Failure):
                 failed.append(result)
                 state.failed += 1
-            elif store.add(result, replace=force):
-                ingested.append(path)
-                state.ingested += 1
             else:
-                unchanged.append(path)
-                state.unchanged += 1
+                state.bytes += size  # the speed is of analysis: a refused file is not counted
+                if store.add(result, replace=force):
+                    ingested.append(path)
+                    state.ingested += 1
+                else:
+                    unchanged.append(path)
+                    state.unchanged += 1
             if progress:
                 progress(state)
             if len(ingested) % SYNC_EVERY == 0 and ingested:
@@ -296,7 +302,7 @@ def _read(path: Path) -> bytes | Failure:
         return Failure(str(path), f"cannot be read ({exc.strerror})")
 
 
-def _job(path: Path, overrides: dict[str, str | None]) -> _Job | Failure:
+def _job(path: Path, overrides: dict[str, str | None], max_bytes: int) -> _Job | Failure:
     """What a worker needs to analyze `path`. The file is read again rather than kept from
     hashing: holding every file's bytes until its turn would grow memory with the batch."""
     data = _read(path)
@@ -306,24 +312,20 @@ def _job(path: Path, overrides: dict[str, str | None]) -> _Job | Failure:
         meta = sidecar(path)
     except InputError as exc:
         return Failure(str(path), str(exc))
-    return _Job(str(path), data, {**meta, **{k: v for k, v in overrides.items() if v}})
+    return _Job(str(path), data, {**meta, **{k: v for k, v in overrides.items() if v}}, max_bytes)
 
 
 def _analyze_all(
-    todo: list[Path],
-    overrides: dict[str, str | None],
-    workers: int | None,
-    embed: str | None,
-    client: Client | None,
+    jobs: Iterable[_Job | Failure], count: int, workers: int | None, embed: str | None, client: Client | None
 ) -> Iterator[tuple[str, int, Rows | Failure]]:
-    jobs = (_job(path, overrides) for path in todo)
+    """(name, size, rows or failure) of each of `count` jobs, as their analyses finish."""
     if client is not None:
         from callnlp.distributed import analyze_on
 
         yield from analyze_on(client, jobs, embed)
         return
     workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(todo) <= 1:
+    if workers == 1 or count <= 1:
         yield from _windowed(jobs, lambda job: _finished(_analyze_one(job, embed)), lambda: 1)
         return
     # Workers fork from this process: load the dictionaries once here, not once in each.
@@ -387,7 +389,7 @@ def _analyze_one(job: _Job, embed: str | None) -> Rows | Failure:
 
     try:
         embedder = _embedder(embed) if embed else None
-        result = analyze(job.data, name=job.name, embedder=embedder)
+        result = analyze(job.data, name=job.name, max_bytes=job.max_bytes, embedder=embedder)
         if job.meta:
             result = replace(result, call=replace(result.call, **job.meta))
         vectors = embedder.encode([s.text for s in result.sentences]) if embedder else None

@@ -93,18 +93,34 @@ def _batch(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def test_ingest_killed_midway_leaves_whole_calls_and_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop", "workers", "code", "said"),
+    [
+        (signal.SIGKILL, "1", -signal.SIGKILL, ""),
+        (signal.SIGTERM, "1", 143, "interrupted; every stored call is whole, run again to resume"),
+        (signal.SIGTERM, "2", 143, "interrupted; every stored call is whole, run again to resume"),
+        (signal.SIGINT, "1", 130, "interrupted; every stored call is whole, run again to resume"),
+    ],
+)
+def test_ingest_stopped_midway_leaves_whole_calls_and_resumes(
+    tmp_path: Path, stop: signal.Signals, workers: str, code: int, said: str
+) -> None:
     paths = _batch(tmp_path / "batch", 40)
     db = tmp_path / "calls.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "callnlp", "ingest", str(tmp_path / "batch"), "--db", str(db), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "callnlp", "ingest", str(tmp_path / "batch"), "--db", str(db), "--workers", workers],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.time() + 300
     while time.time() < deadline and (not db.exists() or len(_safe_calls(db)) < 3):
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.send_signal(stop)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code
+    assert said in err
+    assert "Traceback" not in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     stored = calls(db)
     assert 3 <= len(stored) < len(paths), "the kill came too late to test anything"
     expected = {analyze(p).call.id: len(analyze(p).sentences) for p in paths}

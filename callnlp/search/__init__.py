@@ -18,6 +18,7 @@ emoji or 10 KB of text cannot break a search.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,10 +321,23 @@ def _filters(
     if limit < 1:
         raise OptionError(f"limit must be at least 1, not {limit}")
     for name, day in (("since", since), ("until", until)):
-        if day is not None and not re.fullmatch(r"\d{4}(-\d\d(-\d\d)?)?", day):
+        if day is not None and not _is_day(day):
             raise OptionError(f"{name} must be a date as YYYY-MM-DD (or YYYY-MM, YYYY), not {day!r}")
+    if since and until and since[: len(until)] > until[: len(since)]:
+        raise OptionError(f"since {since} is after until {until}: no date is in that range; swap them")
     return {"company": company, "since": since, "until": until, "role": role, "section": section,
             "lang": lang, "undated": undated or None}  # fmt: skip
+
+
+def _is_day(text: str) -> bool:
+    """Whether `text` is a real date, month or year as YYYY-MM-DD, YYYY-MM or YYYY."""
+    if not re.fullmatch(r"\d{4}(-\d\d(-\d\d)?)?", text):
+        return False
+    try:
+        datetime.date.fromisoformat(text if len(text) == 10 else f"{text}-01-01"[:10])
+    except ValueError:  # 2025-13-01, 2025-02-30
+        return False
+    return True
 
 
 def _check(value: str | None, valid: set[str], name: str) -> None:
