@@ -141,17 +141,11 @@ class Tokenizer:
 
     @cached_property
     def _jieba(self):
+        if self.userdict:
+            return _finance_jieba()
         import rjieba
 
-        if not self.userdict:
-            return rjieba.Jieba()
-        # rjieba loads its dictionary into a default instance when imported, and a second
-        # load cost every process a tenth of a second: the finance words go into that one
-        # (its module-level functions). Adding a word again changes nothing.
-        for word, freq, tag in user_words():
-            if _HAN_WORD.fullmatch(word):
-                rjieba.add_word(word, freq, tag)
-        return rjieba
+        return rjieba.Jieba()
 
     @cached_property
     def _joins(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -312,6 +306,23 @@ def words(tokens: Iterable[Token]) -> list[str]:
     """
     punct = TokenKind.PUNCT  # a local: EnumType.__getattr__ makes TokenKind.PUNCT slow
     return [t.text.lower() for t in tokens if t.kind is not punct]
+
+
+@cache
+def _finance_jieba():
+    """rjieba's default instance with the finance words added, once a process.
+
+    rjieba loads its dictionary into a default instance when imported, and a second load
+    cost every process a tenth of a second, so the words go into that one. Once: a word
+    added again without a frequency gets one suggested from the dictionary as it then is,
+    which already holds the word, and segmentation changed with how many tokenizers a
+    process had made."""
+    import rjieba
+
+    for word, freq, tag in user_words():
+        if _HAN_WORD.fullmatch(word):
+            rjieba.add_word(word, freq, tag)
+    return rjieba
 
 
 @cache

@@ -171,3 +171,14 @@ def test_tokenize_each_equals_one_text_at_a_time(tok: Tokenizer) -> None:
     ]
     for text, tokens in zip(texts_, tok.each(texts_), strict=True):
         assert tokens == tok(text), text
+
+
+def test_tokenize_is_the_same_however_many_tokenizers_a_process_made(tok: Tokenizer) -> None:
+    from conftest import CORPORA
+
+    text = (CORPORA / "labeled" / "zh_news.tsv").read_text(encoding="utf-8")
+    before = tok(text)
+    for _ in range(3):  # each used to add the finance words to jieba again
+        Tokenizer()("预热")
+    assert tok(text) == before
+    assert Tokenizer()(text) == before
