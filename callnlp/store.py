@@ -4,7 +4,9 @@ One table per part of the record (calls, turns, sentences, cues, figures, qa_pai
 aggregates, signals); every table but calls has a `call_id` column pointing at
 `calls.id`, the sha256 of the transcript's bytes, so users can query it with plain SQL.
 Column names are the record's field names (`index`, `start` and `end` need quoting in
-SQL: `"end"`). Each call is written in one transaction: a store never holds half a call.
+SQL: `"end"`). Each call is written in one transaction, its sentence embeddings included:
+a store never holds half a call. Embeddings are searched where they are stored (a
+sqlite-vec index in the file, or pgvector: callnlp.vectors).
 
 SQLite runs in WAL mode with `BEGIN IMMEDIATE` writes and a busy timeout, so several
 ingest processes can write one file at once; PostgreSQL (SQLAlchemy Core over psycopg 3)
@@ -79,6 +81,8 @@ class EventStore:
             raise OptionError("an SQLite store is a file (its search index sits beside it): give a path")
         if self.file is not None and not self.file.parent.is_dir():
             raise StoreError(f"cannot create the store {self.file}: its folder does not exist")
+        self._vectors = False
+        """Whether an SQLite engine loads sqlite-vec: the store holds vectors, or is given some."""
         self._migrate()
 
     def __repr__(self) -> str:
@@ -94,7 +98,12 @@ class EventStore:
     def _engine(self):
         """SQLAlchemy's engine, made when first needed: a search reads an SQLite store
         through the standard library (see `rows`), as SQLAlchemy's import alone took a third
-        of a search's process time."""
+        of a search's process time. Without the `vectors` extra, a store that holds vectors
+        is read and written without them (replacing a call that has some says what to install)."""
+        if self.file is not None and self._vectors:
+            from callnlp.vectors import sqlite_module
+
+            return _engine(self.url, sqlite_module() is not None)
         return _engine(self.url)
 
     @property
@@ -123,29 +132,61 @@ class EventStore:
         Returns:
             True when stored, False when the call was already there (and `replace` is off).
         """
+        from callnlp.vectors import index_of
+
         rows = analysis if isinstance(analysis, schema.Rows) else schema.rows(analysis, vectors)
+        embedded = dict(rows.children)["embeddings"]
+        if self.file is not None and (embedded or (replace and self._vectors)):
+            self._load_vectors()
         with self._write() as conn:
-            if replace:
-                t = self._tables
-                for table in reversed(t.sorted):
-                    key = table.c.id if table.name == "calls" else table.c.call_id
-                    conn.execute(table.delete().where(key == rows.call_id))
             # the driver's own cursor: SQLAlchemy's per-statement and per-row work cost more
             # than the database's (a call has thousands of rows)
             cursor = conn.connection.cursor()
             try:
+                index = index_of(conn.dialect.name)
+                if replace:
+                    index.delete(cursor, rows.call_id)
+                    for table in reversed(self._tables.sorted):
+                        key = "id" if table.name == "calls" else "call_id"
+                        cursor.execute(f"DELETE FROM {table.name} WHERE {key} = {index.mark}", [rows.call_id])
                 sql = _inserts(conn.dialect.name)
                 cursor.execute(sql["calls"], rows.call)
                 if not cursor.fetchall():
                     return False  # another process stored it first: its copy is whole
                 for table, table_rows in rows.children:
-                    if table_rows:
+                    if table_rows and table != "embeddings":
                         cursor.executemany(sql[table], table_rows)
+                if embedded:
+                    index.add(cursor, rows.call_id, embedded)
                 if conn.dialect.name == "sqlite":  # for the search index: see sync_search
                     cursor.execute("INSERT INTO search_pending (call_id) VALUES (?)", (rows.call_id,))
             finally:
                 cursor.close()
         return True
+
+    def drop_vectors(self) -> None:
+        """Delete every stored sentence embedding and the index over them, so that the
+        store takes embeddings of another model (of another dimension) next.
+
+        Example:
+            >>> import tempfile, callnlp
+            >>> store = EventStore(tempfile.mkdtemp() + "/calls.db")
+            >>> store.drop_vectors()
+            >>> store.has_embeddings()
+            False
+        """
+        from callnlp.vectors import index_of
+
+        if self.file is not None:
+            self._load_vectors()
+        with self._write() as conn:
+            cursor = conn.connection.cursor()
+            try:
+                index = index_of(conn.dialect.name)
+                index.clear(cursor)
+                cursor.execute(f"DELETE FROM callnlp_meta WHERE key = {index.mark}", ("vector_dim",))
+            finally:
+                cursor.close()
 
     def known(self, ids: Iterable[str]) -> set[str]:
         """The ids among `ids` the store already holds."""
@@ -371,30 +412,42 @@ class EventStore:
         self, vector: Any, filters: dict[str, Any], limit: int | None = None, calls: list[str] | None = None
     ) -> list[tuple[str, int, float]]:
         """(call id, sentence, cosine) of the stored sentence embeddings nearest `vector`,
-        at most `limit` (of `calls` only, when given).
+        best first, at most `limit` (of `calls` only, when given), the filters applied
+        before the top `limit` is taken.
 
-        Exact search over the vectors the filters leave: fine for thousands of calls; an
-        approximate index (pgvector, faiss) is the next step beyond that.
+        The store's own index: sqlite-vec (bits, then exact cosine of the nearest pool) or
+        pgvector's HNSW; over `calls` (a handful), the exact cosine of each of their vectors.
+
+        Raises:
+            MissingDependencyError: an SQLite store, without the `vectors` extra.
         """
-        import numpy as np
+        from callnlp import vectors
 
+        if self.file is not None:
+            self._load_vectors("semantic search of an SQLite store")
+        if self.file is not None and calls is None and limit is not None:
+            with vectors.connect(self.file, SQLITE_BUSY_MS / 1000) as conn:
+                return vectors.nearest(conn, vector, filters, limit)
         within = "1 = 1"
         if calls is not None:
             within = f"s.call_id IN ({', '.join(f':k{n}' for n in range(len(calls)))})" if calls else "1 = 0"
+        distance = vectors.POSTGRES_DISTANCE if self.file is None else vectors.SQLITE_DISTANCE
         sql, params = self.filtered(
-            'SELECT s.call_id, s."index" AS sentence, e.vector FROM embeddings e '
-            'JOIN sentences s ON s.call_id = e.call_id AND s."index" = e.sentence',
+            f'SELECT s.call_id, s."index" AS sentence, 1 - {distance} AS cosine FROM {vectors.EMBEDDED}',
             filters,
             within,
         )
+        sql += f" ORDER BY {distance}" + ("" if limit is None else " LIMIT :limit")
         params |= {f"k{n}": cid for n, cid in enumerate(calls or ())}
-        rows = self.rows(sql, params)
-        if not rows:
-            return []
-        matrix = np.frombuffer(b"".join(bytes(r["vector"]) for r in rows), dtype=np.float32)
-        scores = matrix.reshape(len(rows), -1) @ np.asarray(vector, dtype=np.float32)
-        best = np.argsort(-scores)[:limit]
-        return [(rows[i]["call_id"], int(rows[i]["sentence"]), float(scores[i])) for i in best]
+        params |= {"q": vectors.query_param("sqlite" if self.file else "postgresql", vector), "limit": limit}
+        if self.file is None:
+            rows = vectors.postgres_rows(self._engine, sql, params, limit)
+        else:
+            with vectors.connect(self.file, SQLITE_BUSY_MS / 1000) as conn:
+                rows = conn.execute(sql, params).fetchall()
+        # pgvector's iterative scan returns them in relaxed order
+        found = [(r["call_id"], int(r["sentence"]), float(r["cosine"])) for r in rows]
+        return sorted(found, key=lambda r: -r[2])
 
     def has_embeddings(self) -> bool:
         """Whether any stored sentence has an embedding."""
@@ -421,24 +474,50 @@ class EventStore:
         with self._engine.connect().execution_options(callnlp_write=True) as conn, conn.begin():
             yield conn
 
-    def _version(self) -> int | None:
-        """The store's schema version, None when that cannot be read (a new store)."""
+    def _meta(self) -> dict[str, int]:
+        """The store's schema version and vector dimension, as far as they are recorded
+        (nothing for a new store)."""
         errors: tuple[type[Exception], ...] = (sqlite3.Error,)
         if self.file is None:
             from sqlalchemy.exc import DBAPIError
 
             errors = (DBAPIError,)
         try:
-            found = self.rows("SELECT value FROM callnlp_meta WHERE key = 'schema_version'")
+            found = self.rows(
+                "SELECT key, value FROM callnlp_meta WHERE key IN ('schema_version', 'vector_dim')"
+            )
         except errors:
-            return None
-        return int(found[0]["value"]) if found else None
+            return {}
+        return {r["key"]: int(r["value"]) for r in found}
+
+    def _load_vectors(self, why: str = "storing or replacing sentence embeddings") -> None:
+        """Make this SQLite store's engine one that loads sqlite-vec (the next it makes):
+        where that is sqlean's copy of SQLite, no connection of the standard library's may
+        stay open in its pool, as closing one copy's last connection ends the file's WAL
+        under the other's."""
+        from callnlp.vectors import require
+
+        require(why)
+        if not self._vectors:
+            self.close()
+            self.__dict__.pop("_engine", None)
+            self._vectors = True
 
     def _migrate(self) -> None:
+        recorded = self._meta()
+        version = recorded.get("schema_version")
+        self._vectors = "vector_dim" in recorded
         # a store of this release's layout (the usual case) is opened without a write
-        if self._version() == schema.SCHEMA_VERSION:
+        if version == schema.SCHEMA_VERSION:
             return
         from sqlalchemy.exc import OperationalError
+
+        older = self.file is not None and version is not None and version < schema.VECTORS_VERSION
+        if older and self.rows("SELECT 1 AS one FROM embeddings LIMIT 1"):  # to index now
+            from callnlp.vectors import require
+
+            require(f"opening {self}, whose sentence embeddings this release searches in the store,")
+            self._vectors = True
 
         meta = self._tables.meta
         try:
@@ -480,7 +559,9 @@ _FILTERS = {
 }
 
 
-def _engine(url: str):
+def _engine(url: str, vectors: bool = False):
+    """SQLAlchemy's engine of a store; for SQLite with `vectors`, of the sqlite3 module that
+    loads sqlite-vec into each connection it opens."""
     try:
         from sqlalchemy import create_engine, event
     except ImportError:
@@ -495,13 +576,25 @@ def _engine(url: str):
                 "a PostgreSQL store needs psycopg 3; install it with: pip install 'callnlp[postgres]'"
             ) from None
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url)
+    module = sqlite3
+    if vectors:
+        from sqlalchemy.pool import NullPool
+
+        from callnlp.vectors import load, require
+
+        module = require("a store that holds sentence embeddings")
+    # sqlean's is another copy of SQLite in this process: no connection of it is kept open,
+    # as closing one copy's file handle drops the locks the other holds on the file
+    pool = {} if module is sqlite3 else {"module": module, "poolclass": NullPool}
+    engine = create_engine(url, **pool)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi, _record) -> None:
         dbapi.isolation_level = None  # SQLAlchemy's begin event decides how to begin
         dbapi.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
-        _wal(dbapi)
+        _wal(dbapi, module.OperationalError)
+        if vectors:
+            load(dbapi)
         dbapi.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent on a crash
         # a checkpoint (the only fsync in WAL with synchronous=NORMAL) every 40 MB, not every
         # 4 MB: a batch ingest spent a tenth of its wall time waiting on them
@@ -517,7 +610,7 @@ def _engine(url: str):
     return engine
 
 
-def _wal(dbapi) -> None:
+def _wal(dbapi, error: type[Exception] = sqlite3.OperationalError) -> None:
     """Put the database in WAL mode, which the file keeps: whichever process opens a new store
     first sets it. Setting it needs the database to itself, and SQLite answers another process
     doing the same at that moment with "database is locked" at once, whatever the busy
@@ -529,7 +622,7 @@ def _wal(dbapi) -> None:
             if dbapi.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 dbapi.execute("PRAGMA journal_mode = WAL")
             return
-        except sqlite3.OperationalError as exc:
+        except error as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(WAL_RETRY_S)

