@@ -19,7 +19,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callnlp import __version__
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
 _ANALYZE_EXAMPLE = """\
 examples:
-  callnlp analyze corpora/en/aurora_q2_2025_call.txt
+  callnlp analyze corpora/calls/en_fool_helios_q2_2025.txt
   callnlp analyze transcript.txt --json > record.json
   for f in calls/*.txt; do callnlp analyze "$f" --json --compact; done > records.jsonl
   cat transcript.txt | callnlp analyze -
@@ -168,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CallnlpError as exc:
         if debug:
             traceback.print_exc()
-        print(f"callnlp: error: {exc}", file=sys.stderr)
+        _say("error", str(exc))
         return 1
     except KeyboardInterrupt:
         print("callnlp: interrupted", file=sys.stderr)
@@ -178,14 +177,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, and the way to the traceback
         if debug:
             raise
-        print(
-            f"callnlp: error: unexpected {type(exc).__name__}: {exc}; run again with --debug for the "
-            "traceback, and please report it",
-            file=sys.stderr,
+        _say(
+            "error",
+            f"unexpected {type(exc).__name__}: {exc}; run again with --debug for the traceback, "
+            "and please report it",
         )
         return 1
     # a run stopped by SIGTERM ends as the shell expects of a terminated process
     return TERMINATED if code == INTERRUPTED and terminated else code
+
+
+_CONTROL = {
+    i: f"\\x{i:02x}" if i < 256 else f"\\u{i:04x}"
+    for i in (*range(32), *range(127, 160), 0x2028, 0x2029)  # what ends a line, to Python or a terminal
+    if chr(i) != "\t"
+}
+
+
+def _say(kind: str, text: str) -> None:
+    """One line on stderr: `callnlp: KIND: TEXT`, control characters in it (of a path, a
+    query) shown escaped so that a message stays one line."""
+    print(f"callnlp: {kind}: {text.translate(_CONTROL)}", file=sys.stderr)
 
 
 INTERRUPTED = 130
@@ -440,18 +452,18 @@ def _analyze(args: argparse.Namespace) -> int:
 
     analyzer = Analyzer(max_bytes=args.max_bytes, sentiment=_sentiment(args))
     source = sys.stdin.buffer.read() if args.file == "-" else args.file
-    result = analyzer(source, name="<stdin>" if args.file == "-" else None)
-    for warning in result.call.warnings:
-        print(f"callnlp: warning: {warning}", file=sys.stderr)
-    print(_record(result, args))
+    _print_record(analyzer(source, name="<stdin>" if args.file == "-" else None), args)
     return 0
 
 
-def _record(result: CallAnalysis, args: argparse.Namespace) -> str:
-    """The record as the options ask: the summary, or JSON, indented or on one line."""
+def _print_record(result: CallAnalysis, args: argparse.Namespace) -> None:
+    """The record as the options ask (the summary, or JSON, indented or on one line), after
+    what had to be repaired to read its file."""
     if args.compact and not args.json:
         raise OptionError("--compact shapes the JSON record; give --json too")
-    return result.to_json(indent=None if args.compact else 2) if args.json else summary(result)
+    for warning in result.call.warnings:
+        _say("warning", warning)
+    print(result.to_json(indent=None if args.compact else 2) if args.json else summary(result))
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -477,8 +489,10 @@ def _ingest(args: argparse.Namespace) -> int:
         )  # fmt: skip
     if bar:
         print(file=sys.stderr)
+    for warning in report.warnings:
+        _say("warning", warning)
     for failure in report.failed:
-        print(f"callnlp: failed: {failure.path}: {failure.reason}", file=sys.stderr)
+        _say("failed", f"{failure.path}: {failure.reason}")
     print(_ingest_summary(report))
     if report.interrupted:
         print("callnlp: interrupted; every stored call is whole, run again to resume", file=sys.stderr)
@@ -509,7 +523,7 @@ def _search(args: argparse.Namespace) -> int:
     from callnlp.search import search, search_calls
 
     find, limit = (search_calls, 10) if args.calls else (search, 20)
-    with EventStore(args.db) as store:
+    with EventStore(args.db, create=False) as store:
         result = find(
             store, args.query, company=args.company, since=args.since, until=args.until, role=args.role,
             section=args.section, lang=args.lang, undated=args.undated,
@@ -517,7 +531,7 @@ def _search(args: argparse.Namespace) -> int:
             embedder=configured(args.embed_model),
         )  # fmt: skip
     for note in result.notes:
-        print(f"callnlp: note: {note}", file=sys.stderr)
+        _say("note", note)
     if args.json:
         print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
         return 0
@@ -560,7 +574,7 @@ def _print_hits(hits) -> None:
 def _signals(args: argparse.Namespace) -> int:
     from callnlp.export import write_table
 
-    with EventStore(args.db) as store:
+    with EventStore(args.db, create=False) as store:
         frame = store.evidence(args.company) if args.long else store.signals(args.company)
     write_table(frame, args.output)
     if args.output:
@@ -569,12 +583,14 @@ def _signals(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from callnlp.export import output_path
     from callnlp.report import render_report
 
-    with EventStore(args.db) as store:
+    output = output_path(args.output, "report.html")
+    with EventStore(args.db, create=False) as store:
         result = store.get(store.find(args.call))
     try:
-        Path(args.output).write_text(render_report(result), encoding="utf-8")
+        output.write_text(render_report(result), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{args.output}: cannot write the report ({exc.strerror})") from None
     print(f"wrote {args.output}")
@@ -582,7 +598,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _calls(args: argparse.Namespace) -> int:
-    with EventStore(args.db) as store:
+    with EventStore(args.db, create=False) as store:
         rows = store.calls(company=args.company)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -603,9 +619,9 @@ def _calls(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with EventStore(args.db) as store:
+    with EventStore(args.db, create=False) as store:
         result = store.get(store.find(args.call))
-    print(_record(result, args))
+    _print_record(result, args)
     return 0
 
 
@@ -628,7 +644,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise OptionError(
             "--split, --lang and --sentiment-* are for `eval sentiment` and `eval hedging`; drop them"
         )
-    with EventStore(args.db) as store:
+    with EventStore(args.db, create=False) as store:
         print(evaluate_search(args.file, store, embedder=configured(args.embed_model)).table())
     return 0
 

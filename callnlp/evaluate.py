@@ -17,6 +17,7 @@ its most hedged sentence.
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,21 @@ class Evaluation:
         return "\n".join(out)
 
 
+def read_text(path: Path, what: str, rows: str) -> str:
+    """The text of a labeled .tsv file (UTF-8, a BOM allowed).
+
+    Raises:
+        InputNotFoundError: there is no such file.
+        LabeledDataError: it is not UTF-8 text.
+    """
+    if not path.is_file():
+        raise InputNotFoundError(f"{path}: no such {what}; give a .tsv of {rows} rows")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LabeledDataError(f"{path}: the {what} is not UTF-8 text; save it as UTF-8") from None
+
+
 def read_labeled(
     path: str | Path, task: Task | str, split: str | None = None, lang: str | None = None
 ) -> list[tuple[str, str]]:
@@ -124,10 +140,9 @@ def read_labeled(
     task, path = _task(task), Path(path)
     if lang is not None and lang not in LANGUAGES:
         raise OptionError(f"unknown language {lang!r}; valid languages: {', '.join(LANGUAGES)}")
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such labeled file; give a .tsv of sentence<TAB>label rows")
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = [r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if any(r)]
+    text = read_text(path, "labeled file", "sentence<TAB>label")
+    lines = io.StringIO(text, newline="")
+    rows = [r for r in csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE) if any(r)]
     if not rows:
         raise LabeledDataError(f"{path}: the file holds no rows")
     sentence, label, split_col, lang_col, first = 0, 1, None, None, 0

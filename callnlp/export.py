@@ -28,7 +28,7 @@ def write_table(frame: Any, path: str | Path | None) -> None:
     if path is None:
         frame.to_csv(sys.stdout, index=False)
         return
-    path = Path(path)
+    path = output_path(path, "signals.csv")
     if path.suffix.lower() not in FORMATS:
         raise OptionError(f"{path}: unknown table format {path.suffix!r}; use one of {', '.join(FORMATS)}")
     try:
@@ -42,4 +42,25 @@ def write_table(frame: Any, path: str | Path | None) -> None:
                     "Parquet output needs pyarrow; install it with: pip install pyarrow"
                 ) from None
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def output_path(path: str | Path, example: str) -> Path:
+    """`path` as a file this process may create or replace, else an `OutputError` that says
+    why: a folder, a folder that does not exist. `example` is a file name to suggest.
+
+    Example:
+        >>> output_path("/", "report.html")
+        Traceback (most recent call last):
+        callnlp.errors.OutputError: / is a folder; give a file in it, e.g. /report.html
+    """
+    path = Path(path)
+    try:
+        folder, parent = path.is_dir(), path.parent.is_dir()
+    except OSError as exc:  # a name the system refuses (too long)
+        raise OutputError(f"{path}: cannot write there ({exc.strerror or exc})") from None
+    if folder:
+        raise OutputError(f"{path} is a folder; give a file in it, e.g. {path / example}")
+    if not parent:
+        raise OutputError(f"{path}: the folder {path.parent} does not exist; create it, or write elsewhere")
+    return path

@@ -85,6 +85,7 @@ class IngestReport:
         seconds: wall time of the run.
         bytes: size of the files analyzed.
         interrupted: the run was stopped before it finished (everything stored is whole).
+        warnings: what had to be repaired to read the files stored (each names its file).
     """
 
     ingested: tuple[str, ...]
@@ -93,6 +94,7 @@ class IngestReport:
     seconds: float
     bytes: int
     interrupted: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def mb_per_second(self) -> float:
@@ -165,6 +167,7 @@ def ingest(
     state = Progress(total=len(files) + len(failed), failed=len(failed), started=started)
     ingested: list[str] = []
     unchanged: list[str] = []
+    warnings: list[str] = []
     interrupted = False
     try:
         todo = _new_files(files, store, force, unchanged, failed)
@@ -182,6 +185,7 @@ def ingest(
                 state.bytes += size  # the speed is of analysis: a refused file is not counted
                 if store.add(result, replace=force):
                     ingested.append(path)
+                    warnings += result.warnings
                     state.ingested += 1
                 else:
                     unchanged.append(path)
@@ -203,6 +207,7 @@ def ingest(
         time.perf_counter() - started,
         state.bytes,
         interrupted,
+        tuple(warnings),
     )
 
 
@@ -215,29 +220,40 @@ def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Failure
     files: dict[Path, None] = {}
     failed: list[Failure] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            files[path] = None
-        elif path.is_dir():
-            # a store kept in the folder has its search index beside it: not transcripts
-            indexes = {stamp.parent for stamp in path.rglob(INDEX_STAMP)}
-            for found in sorted(path.rglob("*")):
-                rel = found.relative_to(path).parts
-                if (
-                    found.is_file()
-                    and not any(p.startswith(".") for p in rel)
-                    and found.suffix != ".json"
-                    and indexes.isdisjoint(found.parents)
-                ):
-                    files[found] = None
-        elif glob.has_magic(str(raw)):
-            matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True) if Path(m).is_file())
-            if not matches:
-                failed.append(Failure(str(raw), "the pattern matches no file"))
-            files.update(dict.fromkeys(matches))
-        else:
-            failed.append(Failure(str(raw), "no such file or directory"))
+        try:
+            found = _expand_one(raw, files)
+        except OSError as exc:  # a name the system refuses (too long), a folder it may not read
+            found = Failure(str(raw), f"cannot be read ({exc.strerror or exc})")
+        if found is not None:
+            failed.append(found)
     return list(files), failed
+
+
+def _expand_one(raw: str | os.PathLike, files: dict[Path, None]) -> Failure | None:
+    """Adds the files `raw` names to `files`; a failure when it names none."""
+    path = Path(raw)
+    if path.is_file():
+        files[path] = None
+    elif path.is_dir():
+        # a store kept in the folder has its search index beside it: not transcripts
+        indexes = {stamp.parent for stamp in path.rglob(INDEX_STAMP)}
+        for found in sorted(path.rglob("*")):
+            rel = found.relative_to(path).parts
+            if (
+                found.is_file()
+                and not any(p.startswith(".") for p in rel)
+                and found.suffix != ".json"
+                and indexes.isdisjoint(found.parents)
+            ):
+                files[found] = None
+    elif glob.has_magic(str(raw)):
+        matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True) if Path(m).is_file())
+        if not matches:
+            return Failure(str(raw), "the pattern matches no file")
+        files.update(dict.fromkeys(matches))
+    else:
+        return Failure(str(raw), "no such file or directory")
+    return None
 
 
 def sidecar(path: Path) -> dict[str, str]:

@@ -31,6 +31,10 @@ from callnlp.record import CallAnalysis
 
 DEFAULT_DB = "callnlp.db"
 ENV_DB = "CALLNLP_DB"
+PG_CONNECT_SECONDS = 10
+"""How long to wait for a PostgreSQL server to answer."""
+PG_RETRY_SECONDS = 60
+"""How long a write waits for a PostgreSQL server that dropped its connection (a restart)."""
 SQLITE_BUSY_MS = 60_000
 """How long a writer waits for another process's transaction before giving up."""
 
@@ -46,6 +50,8 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
         'postgresql+psycopg://me@db.local/calls'
     """
     db = str(db or os.environ.get(ENV_DB) or DEFAULT_DB)
+    if "\x00" in db:
+        raise OptionError(f"store {db!r} holds a NUL character; give a file path or a postgresql:// URL")
     if db.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + db.split("://", 1)[1]
     if db.startswith(("postgresql+psycopg://", "sqlite://")):
@@ -63,6 +69,12 @@ class EventStore:
     Args:
         url: an SQLite file path, `sqlite:///PATH`, or `postgresql://user@host/db`; None
             for $CALLNLP_DB or ./callnlp.db.
+        create: make a new SQLite store where there is none; False for readers, which
+            a mistyped path must not leave an empty store behind.
+
+    Raises:
+        StoreError: the file is not a store, is damaged, cannot be reached or created, or
+            (with `create=False`) does not exist; the message says what to do.
 
     Example:
         >>> import tempfile, callnlp
@@ -74,13 +86,13 @@ class EventStore:
         True
     """
 
-    def __init__(self, url: str | os.PathLike | None = None) -> None:
+    def __init__(self, url: str | os.PathLike | None = None, *, create: bool = True) -> None:
         self.url = resolve_url(url)
         self.file = None if self.url.startswith("postgresql") else Path(self.url.removeprefix("sqlite:///"))
         if self.file is not None and str(self.file) in ("", ":memory:"):
             raise OptionError("an SQLite store is a file (its search index sits beside it): give a path")
-        if self.file is not None and not self.file.parent.is_dir():
-            raise StoreError(f"cannot create the store {self.file}: its folder does not exist")
+        if self.file is not None:
+            _check_file(self.file, create)
         self._vectors = False
         """Whether an SQLite engine loads sqlite-vec: the store holds vectors, or is given some."""
         self._migrate()
@@ -131,13 +143,40 @@ class EventStore:
 
         Returns:
             True when stored, False when the call was already there (and `replace` is off).
-        """
-        from callnlp.vectors import index_of
 
+        Raises:
+            StoreError: the store cannot be written (a full disk, a damaged file, a
+                PostgreSQL server gone for longer than `PG_RETRY_SECONDS`); every call
+                stored before is whole, and this one is not stored.
+        """
         rows = analysis if isinstance(analysis, schema.Rows) else schema.rows(analysis, vectors)
         embedded = dict(rows.children)["embeddings"]
         if self.file is not None and (embedded or (replace and self._vectors)):
             self._load_vectors()
+        from sqlalchemy.exc import DBAPIError
+
+        deadline = time.monotonic() + PG_RETRY_SECONDS
+        while True:
+            errors = (DBAPIError, self._engine.dialect.dbapi.Error)
+            try:
+                return self._insert(rows, replace, embedded)
+            except errors as exc:
+                # a PostgreSQL server that restarts drops its connections: the transaction
+                # was rolled back, so the call is stored again from the start
+                lost = self.file is None and "Operational" in type(exc).__name__
+                if not lost or time.monotonic() > deadline:
+                    raise StoreError(
+                        f"cannot write to the store {self.file or self}: {_first_line(exc)}; if the disk "
+                        "is full (or a file size limit was hit), free space and run again: every call "
+                        "stored so far is whole"
+                    ) from None
+                self._engine.dispose()
+                time.sleep(1)
+
+    def _insert(self, rows: schema.Rows, replace: bool, embedded: list[tuple]) -> bool:
+        """`add`'s one transaction."""
+        from callnlp.vectors import index_of
+
         with self._write() as conn:
             # the driver's own cursor: SQLAlchemy's per-statement and per-row work cost more
             # than the database's (a call has thousands of rows)
@@ -486,8 +525,10 @@ class EventStore:
             found = self.rows(
                 "SELECT key, value FROM callnlp_meta WHERE key IN ('schema_version', 'vector_dim')"
             )
-        except errors:
-            return {}
+        except errors as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+                raise _damaged(self.file, exc) from None
+            return {}  # no such table: a new store
         return {r["key"]: int(r["value"]) for r in found}
 
     def _load_vectors(self, why: str = "storing or replacing sentence embeddings") -> None:
@@ -510,7 +551,7 @@ class EventStore:
         # a store of this release's layout (the usual case) is opened without a write
         if version == schema.SCHEMA_VERSION:
             return
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         older = self.file is not None and version is not None and version < schema.VECTORS_VERSION
         if older and self.rows("SELECT 1 AS one FROM embeddings LIMIT 1"):  # to index now
@@ -546,7 +587,55 @@ class EventStore:
                         {"value": str(schema.SCHEMA_VERSION)},
                     )
         except OperationalError as exc:
-            raise StoreError(f"cannot open the store {self}: {str(exc.orig).splitlines()[0]}") from None
+            raise StoreError(f"cannot open the store {self}: {_first_line(exc.orig)}") from None
+        except DatabaseError as exc:  # the file's pages are not SQLite's: it was damaged
+            raise _damaged(self.file, exc.orig) from None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""How every SQLite database file begins."""
+
+
+def _check_file(file: Path, create: bool) -> None:
+    """Refuse a path that holds no store before SQLite reads it (its own errors name
+    neither the file nor the fix)."""
+    try:
+        _check_store_file(file, create)
+    except OSError as exc:  # a name too long, a folder that may not be read
+        raise StoreError(f"cannot use {file} as a store ({exc.strerror or exc})") from None
+
+
+def _check_store_file(file: Path, create: bool) -> None:
+    if file.is_dir():
+        raise StoreError(f"{file} is a folder, not a store; give the store's file, e.g. {file / DEFAULT_DB}")
+    if not file.is_file() or file.stat().st_size == 0:
+        if not create:
+            raise StoreError(
+                f"no store at {file}; check the path (--db or ${ENV_DB}), or make one with: "
+                f"callnlp ingest FILES --db {file}"
+            )
+        if not file.parent.is_dir():
+            raise StoreError(f"cannot create the store {file}: its folder does not exist")
+        return
+    with file.open("rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if head != SQLITE_HEADER:
+        raise StoreError(
+            f"{file} is not a callnlp store (not an SQLite database); give the store's path with "
+            "--db, or the name of a new file to make one"
+        )
+
+
+def _damaged(file: Path | None, exc: BaseException) -> StoreError:
+    return StoreError(
+        f"{file} is damaged ({_first_line(exc)}); restore it from a backup, or ingest the "
+        "transcripts again into a new file"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    """What a database error says, without SQLAlchemy's statement and background link."""
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 _FILTERS = {
@@ -575,7 +664,8 @@ def _engine(url: str, vectors: bool = False):
             raise MissingDependencyError(
                 "a PostgreSQL store needs psycopg 3; install it with: pip install 'callnlp[postgres]'"
             ) from None
-        return create_engine(url, pool_pre_ping=True)
+        # a server that does not answer fails in seconds, not after the system's TCP timeout
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_SECONDS})
     module = sqlite3
     if vectors:
         from sqlalchemy.pool import NullPool

@@ -154,17 +154,19 @@ def call_id(data: bytes) -> str:
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
-    if not path.exists():
-        raise InputNotFoundError(f"{path}: no such file; check the path")
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: not a file (a directory?); give a transcript file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputTooLargeError(_too_large(str(path), size, max_bytes))
     try:
+        if not path.exists():
+            raise InputNotFoundError(f"{path}: no such file; check the path")
+        if not path.is_file():
+            raise InputNotFoundError(f"{path}: not a file (a directory?); give a transcript file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputTooLargeError(_too_large(str(path), size, max_bytes))
         return path.read_bytes()
-    except OSError as exc:
-        raise InputNotFoundError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    except OSError as exc:  # unreadable, or a name the system refuses (too long)
+        raise InputNotFoundError(
+            f"{path}: cannot be read ({exc.strerror or exc}); check the path and its permissions"
+        ) from None
 
 
 def _too_large(name: str, size: int, limit: int) -> str:

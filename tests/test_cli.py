@@ -224,3 +224,79 @@ def test_cli_signals_and_report(stored: str, tmp_path, capsys) -> None:
     first = json.loads(capsys.readouterr().out)[0]["id"]
     assert main(["report", first[:10], "--db", stored, "-o", str(tmp_path / "r.html")]) == 0
     assert 'id="tone-chart"' in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("data", "warning"),
+    [
+        (
+            "营收增长10%。".encode() + b"\xff\xfe" + "净利润下降。\n".encode(),
+            "2 invalid UTF-8 byte sequence(s)",
+        ),
+        (b"Revenue grew 10%. Net income fell.\n\xe5\x87", "the last character is cut off"),
+    ],
+)
+def test_cli_show_repeats_the_warnings_of_its_file(tmp_path, capsys, data: bytes, warning: str) -> None:
+    path = tmp_path / "damaged.txt"
+    path.write_bytes(data)
+    db = str(tmp_path / "calls.db")
+    assert main(["ingest", str(path), "--db", db, "--quiet", "--workers", "1"]) == 0
+    assert f"callnlp: warning: {path}: {warning}" in capsys.readouterr().err
+    assert main(["show", str(path), "--db", db]) == 0
+    assert f"callnlp: warning: {path}: {warning}" in capsys.readouterr().err
+
+
+BAD_INVOCATIONS = [
+    # (arguments, what the one line says); {db} is a store of two calls, {dir} a folder
+    (["search", "capex", "--db", "{dir}/notes.txt"], "is not a callnlp store"),
+    (["calls", "--db", "{dir}/notes.txt"], "is not a callnlp store"),
+    (["ingest", "{dir}/calls", "--db", "{dir}/notes.txt"], "is not a callnlp store"),
+    (["calls", "--db", "{dir}/corrupt.db"], "damaged"),
+    (["calls", "--db", "{dir}/nonexist.db"], "no store at"),
+    (["show", "abc", "--db", "{dir}/nonexist.db"], "no store at"),
+    (["search", "capex", "--db", "postgresql://nobody@127.0.0.1:1/none"], "cannot open the store"),
+    (["search", "capex", "--db", "{db}", "--since", "2025-13-01"], "not '2025-13-01'"),
+    (["search", "capex", "--db", "{db}", "--until", "2025-02-30"], "not '2025-02-30'"),
+    (["search", "capex", "--db", "{db}", "--since", "2025-06-01", "--until", "2025-01-01"], "swap them"),
+    (["search", "capex", "--db", "{db}", "--role", "ceo"], "invalid choice: 'ceo'"),
+    (["search", "capex", "--db", "{db}", "--limit", "0"], "at least 1"),
+    (["signals", "--db", "{db}", "-o", "{dir}"], "is a folder"),
+    (["report", "zh", "--db", "{db}", "-o", "{dir}"], "is a folder"),
+    (["signals", "--db", "{db}", "-o", "{dir}/no/such/folder/x.csv"], "does not exist"),
+    (["show", "ffffffff", "--db", "{db}"], "no stored call matches"),
+    (["analyze", "-"], "<stdin>: the file is empty"),
+    (["analyze", "{dir}/calls/zh.txt", "--max-mb", "0"], "not a size in MB"),
+    (["analyze", "{dir}/calls/zh.txt", "--sentiment-model", "./no-such-model"], "no such directory"),
+    (["eval", "search", "{dir}/calls/zh.txt", "--db", "{db}"], "callnlp: error:"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_place(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    (root / "calls").mkdir()
+    (root / "calls" / "zh.txt").write_text(ZH, encoding="utf-8")
+    (root / "calls" / "en.txt").write_text(
+        "Revenue grew 20% to $1.2 billion. Demand may be lumpy.", encoding="utf-8"
+    )
+    (root / "notes.txt").write_text("capex notes\n", encoding="utf-8")
+    (root / "corrupt.db").write_bytes(b"SQLite format 3\x00" + b"\x00\x10\x01\x01" + b"\x13" * 4000)
+    db = root / "calls.db"
+    assert main(["ingest", str(root / "calls"), "--db", str(db), "--quiet", "--workers", "1"]) == 0
+    return root, db
+
+
+@pytest.mark.parametrize(("args", "said"), BAD_INVOCATIONS)
+def test_cli_bad_invocations_fail_cleanly_and_keep_the_store(bad_place, args, said, capsys) -> None:
+    root, db = bad_place
+    before = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    result = run(*(a.format(db=db, dir=root) for a in args), stdin=b"")
+    err = result.stderr.decode()
+    assert result.returncode in (1, 2), err
+    assert said in err
+    assert "Traceback" not in err
+    # one or two lines; argparse's usage errors end with theirs
+    assert len(err.strip().splitlines()) <= 2 or result.returncode == 2, err
+    after = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    assert after == before  # nothing made, nothing changed
+    assert not (root / "nonexist.db").exists()

@@ -40,3 +40,42 @@ def test_docs_readme_examples_run() -> None:
     failures, tried = doctest.testfile(str(readme), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert tried
     assert failures == 0
+
+
+def _subcommands():
+    import argparse
+
+    from callnlp.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def test_docs_readme_names_every_option_of_every_command() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [
+        f"{name} {option}"
+        for name, parser in _subcommands().items()
+        for action in parser._actions
+        for option in action.option_strings[-1:]  # the long form
+        if option != "--help" and f"{option}" not in readme
+    ]
+    assert "--version" in readme
+    assert not missing
+
+
+def test_docs_files_in_help_examples_exist() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    named = {
+        (name, path)
+        for name, parser in _subcommands().items()
+        for path in re.findall(r"\b((?:corpora|models|examples|bench)/[^\s'\"]+)", parser.epilog or "")
+        if not any(c in path for c in "*?")
+    }
+    assert named  # the examples do name the project's own files
+    assert [(name, path) for name, path in sorted(named) if not (root / path).exists()] == []

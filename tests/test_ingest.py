@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -223,4 +224,72 @@ def test_ingest_cli_exit_codes_and_listing(tmp_path: Path) -> None:
     missing = cli("show", "ffff", "--db", db)
     assert missing.returncode == 1
     assert "no stored call matches 'ffff'" in missing.stderr
-    assert "no calls stored yet" in cli("calls", "--db", str(tmp_path / "new.db")).stdout
+    empty = tmp_path / "empty.db"
+    EventStore(empty).close()
+    assert "no calls stored yet" in cli("calls", "--db", str(empty)).stdout
+    typo = cli("calls", "--db", str(tmp_path / "new.db"))  # a reader never makes a store
+    assert typo.returncode == 1
+    assert f"no store at {tmp_path / 'new.db'}" in typo.stderr
+    assert not (tmp_path / "new.db").exists()
+
+
+def _limit_file_size(size: int):
+    """For a child process: files may not grow past `size` bytes, and a write past it fails
+    (EFBIG) instead of killing the process, as on a full disk."""
+
+    def limit() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def test_ingest_on_a_full_disk_stops_cleanly_and_resumes(tmp_path: Path) -> None:
+    paths = _batch(tmp_path / "batch", 12)
+    db = tmp_path / "calls.db"
+    stopped = subprocess.run(
+        [sys.executable, "-m", "callnlp", "ingest", str(tmp_path / "batch"), "--db", str(db), "--workers", "1"],
+        capture_output=True, text=True, timeout=600, preexec_fn=_limit_file_size(400_000),
+    )  # fmt: skip
+    assert stopped.returncode == 1
+    assert f"callnlp: error: cannot write to the store {db}" in stopped.stderr
+    assert "free space and run again" in stopped.stderr
+    assert len(stopped.stderr.strip().splitlines()) == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    stored = calls(db)
+    assert len(stored) < len(paths), "the limit came too late to test anything"
+    expected = {analyze(p).call.id: len(analyze(p).sentences) for p in paths}
+    assert all(sentences == expected[cid] for cid, sentences in stored)  # whole calls only
+    report = ingest([tmp_path / "batch"], str(db), workers=1)
+    assert len(report.ingested) == len(paths) - len(stored)
+    assert dict(calls(db)) == expected
+
+
+def test_ingest_survives_a_postgresql_restart(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import postgres
+
+    url = postgres()
+    if shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
+        pytest.skip("restarting the server needs pg_ctlcluster as root (.ci/postgres's server)")
+    paths = _batch(tmp_path / "batch", 30)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callnlp", "ingest", str(tmp_path / "batch"), "--db", url, "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    store = EventStore(url)
+    deadline = time.time() + 300
+    while time.time() < deadline and store.call_count() < 3:
+        time.sleep(0.1)
+    store.close()
+    subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True, timeout=120)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert f"{len(paths)} ingested" in out
+    with EventStore(url) as store:
+        stored = {c["id"]: c["sentences"] for c in store.calls()}
+    assert stored == {analyze(p).call.id: len(analyze(p).sentences) for p in paths}

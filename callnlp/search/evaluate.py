@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from callnlp.errors import InputNotFoundError, LabeledDataError
+from callnlp.errors import LabeledDataError
+from callnlp.evaluate import read_text
 from callnlp.search import search_calls
 from callnlp.store import EventStore
 
@@ -139,12 +140,7 @@ def measure(results: Iterable[Result], limit: int = 10) -> SearchEvaluation:
 
 def _read(path: Path) -> list[tuple[int, str, str]]:
     """(line number, query, expected) of each row of a queries file."""
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such queries file; give a .tsv of query<TAB>expected rows")
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise LabeledDataError(f"{path}: the file is not UTF-8 text; save it as UTF-8") from None
+    lines = read_text(path, "queries file", "query<TAB>expected").splitlines()
     rows: list[tuple[int, str, str]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
