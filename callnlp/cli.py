@@ -128,6 +128,20 @@ examples:
   callnlp report corpora/calls/interpreted_tianlan_2025q3.txt -o tianlan.html
 """
 
+_SERVE_EXAMPLE = """\
+Browse, search and compare the stored calls in a web browser: search with filters, each
+call's report and transcript, a company's signals over time and its guidance, the signal
+table (CSV, Parquet), and a JSON API behind each page (/api/search?q=..., /api/calls,
+/api/calls/ID, /api/companies/NAME, /api/signals). The store is only read. It listens on
+127.0.0.1 (this machine only) unless --host says otherwise; Ctrl-C stops it. Needs:
+pip install 'callnlp[serve]'
+
+examples:
+  callnlp serve --db calls.db                  # then open http://127.0.0.1:8000/
+  callnlp serve --db calls.db --port 8080
+  callnlp serve --db calls.db --host 0.0.0.0   # others on the network can read the store too
+"""
+
 _EVAL_EXAMPLE = """\
 For sentiment and hedging the file is tab-separated: sentence<TAB>label rows, or a header
 naming `sentence`, the label column (label, sentiment or hedge) and optionally `split` and
@@ -367,6 +381,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
     p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
     p.set_defaults(run=_show)
+
+    p = _command(
+        commands,
+        "serve",
+        help="browse, search and compare stored calls in a web page (needs the serve extra)",
+        description="Serve a web page over the store: search, call reports, company signals and a JSON API.",
+        epilog=_SERVE_EXAMPLE,
+    )
+    p.add_argument("--db", metavar="URL", help=_DB_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=_port, default=8000, metavar="N", help="the port to listen on (default: 8000)"
+    )
+    p.set_defaults(run=_serve)
     return parser
 
 
@@ -622,6 +650,22 @@ def _show(args: argparse.Namespace) -> int:
     with EventStore(args.db, create=False) as store:
         result = store.get(store.find(args.call))
     _print_record(result, args)
+    return 0
+
+
+def _port(text: str) -> int:
+    """A --port value: a TCP port number."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; give a number from 1 to 65535, e.g. 8000")
+    return int(text)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from callnlp.web import serve
+
+    EventStore(args.db, create=False).close()  # a wrong path is one line, before the server starts
+    print(f"serving {args.db or 'the store'} at http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
+    serve(args.db, args.host, args.port)
     return 0
 
 

@@ -109,12 +109,12 @@ def read_text(path: Path, what: str, rows: str) -> str:
         InputNotFoundError: there is no such file.
         LabeledDataError: it is not UTF-8 text.
     """
-    if not path.is_file():
-        raise InputNotFoundError(f"{path}: no such {what}; give a .tsv of {rows} rows")
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise LabeledDataError(f"{path}: the {what} is not UTF-8 text; save it as UTF-8") from None
+    except (OSError, ValueError):  # none there, a folder, a name the system refuses
+        raise InputNotFoundError(f"{path}: no such {what}; give a .tsv of {rows} rows") from None
 
 
 def read_labeled(

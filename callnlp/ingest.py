@@ -136,7 +136,8 @@ def ingest(
         An `IngestReport`; failures are in it, not raised.
 
     Raises:
-        OptionError: `date` is not a date, or both `workers` and `client` are given.
+        OptionError: `date` is not a date, `workers` is below 1, or both `workers` and
+            `client` are given.
         ClusterError: the connection to the Dask scheduler was lost (what was stored is
             whole: run again to resume).
 
@@ -157,6 +158,8 @@ def ingest(
     started = time.perf_counter()
     if date is not None:
         _check_date(date)
+    if workers is not None and workers < 1:
+        raise OptionError(f"workers must be at least 1, not {workers}")
     if client is not None and workers is not None:
         raise OptionError(
             "workers= sizes the local pool, client= analyzes on a Dask cluster: give one of them"

@@ -108,19 +108,27 @@ def segments(analysis: CallAnalysis) -> list[Segment]:
 def render_report(analysis: CallAnalysis) -> str:
     """The whole page for one call, as HTML text (UTF-8, self-contained)."""
     call = analysis.call
-    title = " ".join(
-        x for x in (call.company or "Call", call.ticker and f"({call.ticker})", call.period) if x
-    )
-    parts = (_chart(segments(analysis)), _outline(analysis), _figures(analysis.figures), _notable(analysis))
-    body = "\n".join((_header(analysis, title), *parts))
     # zh-Hans also for mixed calls, so CJK characters take their Simplified Chinese glyphs.
     lang = "en" if call.language is Language.EN else "zh-Hans"
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)} · callnlp report</title>\n<style>{_CSS}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{escape(report_title(analysis))} · callnlp report</title>\n<style>{REPORT_CSS}</style>\n"
+        f"</head>\n<body>\n{report_body(analysis)}\n</body>\n</html>\n"
     )
+
+
+def report_title(analysis: CallAnalysis) -> str:
+    """The report's title: company, ticker, period."""
+    call = analysis.call
+    return " ".join(x for x in (call.company or "Call", call.ticker and f"({call.ticker})", call.period) if x)
+
+
+def report_body(analysis: CallAnalysis) -> str:
+    """The report's content without its page, for a page of another's (the web app's call
+    page), styled by `REPORT_CSS`."""
+    parts = (_chart(segments(analysis)), _outline(analysis), _figures(analysis.figures), _notable(analysis))
+    return "\n".join((_header(analysis, report_title(analysis)), *parts))
 
 
 def _header(analysis: CallAnalysis, title: str) -> str:
@@ -321,7 +329,7 @@ def _table(name: str, head: tuple[str, ...], rows: list[str]) -> str:
     )
 
 
-_CSS = """
+REPORT_CSS = """
 :root { --ink: #1f2328; --muted: #636c76; --rule: #d0d7de; --tone: #0b5cad; --hedge: #e3a008; }
 body { margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: var(--ink);
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC",

@@ -60,7 +60,10 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
         raise OptionError(
             f"unsupported store URL {db!r}; give a file path, sqlite:///PATH or postgresql://USER@HOST/DB"
         )
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
+    try:
+        return f"sqlite:///{Path(db).expanduser().resolve()}"
+    except (RuntimeError, OSError) as exc:  # ~nobody/..., a name the system refuses
+        raise OptionError(f"store {db!r} is no usable path ({exc}); give a file path") from None
 
 
 class EventStore:
@@ -264,9 +267,7 @@ class EventStore:
             q = t.calls.select().with_only_columns(t.calls.c.id)
             ids = list(conn.execute(q.where(t.calls.c.id.startswith(ref.lower()))).scalars())
             if not ids:
-                ids = list(
-                    conn.execute(q.where(t.calls.c.source.in_([ref, str(Path(ref).resolve())]))).scalars()
-                )
+                ids = list(conn.execute(q.where(t.calls.c.source.in_(_as_paths(ref)))).scalars())
         if len(ids) == 1:
             return ids[0]
         if not ids:
@@ -592,6 +593,14 @@ class EventStore:
             raise _damaged(self.file, exc.orig) from None
 
 
+def _as_paths(ref: str) -> list[str]:
+    """`ref` as given and as an absolute path, the two ways a call's source may be stored."""
+    try:
+        return [ref, str(Path(ref).resolve())]
+    except (ValueError, OSError):  # a NUL, a name too long: no file, so only as given
+        return [ref]
+
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 """How every SQLite database file begins."""
 
@@ -652,7 +661,7 @@ def _engine(url: str, vectors: bool = False):
     """SQLAlchemy's engine of a store; for SQLite with `vectors`, of the sqlite3 module that
     loads sqlite-vec into each connection it opens."""
     try:
-        from sqlalchemy import create_engine, event
+        from sqlalchemy import URL, create_engine, event
     except ImportError:
         raise MissingDependencyError(
             "the store needs SQLAlchemy; install it with: pip install sqlalchemy"
@@ -676,7 +685,10 @@ def _engine(url: str, vectors: bool = False):
     # sqlean's is another copy of SQLite in this process: no connection of it is kept open,
     # as closing one copy's file handle drops the locks the other holds on the file
     pool = {} if module is sqlite3 else {"module": module, "poolclass": NullPool}
-    engine = create_engine(url, **pool)
+    # the file as SQLAlchemy's URL object: in a URL string, `?` or `#` in a file name would
+    # start a query or a fragment, and the engine would open another file than `self.file`
+    file = URL.create("sqlite", database=url.removeprefix("sqlite:///"))
+    engine = create_engine(file, **pool)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi, _record) -> None:
