@@ -91,7 +91,7 @@ def display(doc_or_analysis: Any, text: str | None = None, *, page: bool = False
         ]
     spans.sort()  # the legend and the colours go in the order labels first appear
     colors = _colors(spans)
-    body = _legend(spans, colors) + _render(text, spans, lang, colors)
+    body = _legend(spans, colors) + "".join(_render(text, spans, lang, colors))
     if not page:
         return body
     return (
@@ -118,10 +118,53 @@ def _legend(spans: list[tuple[int, int, str, str]], colors: dict[str, str]) -> s
     return f'<div class="callnlp-legend" style="margin-bottom: 1rem">{"".join(rows)}</div>\n'
 
 
-def _render(text: str, spans: list[tuple[int, int, str, str]], lang: str, colors: dict[str, str]) -> str:
-    """displaCy's markup of the text, one displaCy document a line: its span renderer
-    checks every span at every token and loses line breaks, so a whole transcript as one
-    document took seconds and ran together."""
+def display_sentences(analysis: CallAnalysis, indexes: list[int] | None = None) -> tuple[str, dict[int, str]]:
+    """The legend, and the HTML of each sentence (of `indexes`, else all) with its figures
+    and cues marked as `display` marks them, for a record whose original text is not at
+    hand (a stored call: the store keeps each sentence's normalized text).
+
+    A sentence's spans are moved onto its text where its original span is as long as its
+    text (normalizing left the offsets inside it valid); the other sentences are left out,
+    for the caller to show as it shows text.
+
+    Example:
+        >>> import callnlp
+        >>> legend, html = display_sentences(callnlp.analyze("营收增长20%。Demand may weaken.".encode()))
+        >>> "weak_modal" in html[1], len(html)
+        (True, 2)
+    """
+    from callnlp.spacy_pipes import cues  # needs spaCy, as displaCy does
+
+    chosen = [analysis.sentences[i] for i in indexes] if indexes is not None else list(analysis.sentences)
+    texts, shift, at = [], {}, 0
+    for s in chosen:
+        text = s.text.replace("\n", " ") or " "  # one line each, none empty
+        if s.end - s.start == len(text):
+            shift[s.index] = at - s.start
+        texts.append(text)
+        at += len(text) + 1
+    starts = [s.start for s in analysis.sentences]
+
+    def sentence_of(start: int) -> int:
+        return analysis.sentences[bisect_right(starts, start) - 1].index if starts else -1
+
+    items = [(f.start, f.end, f.metric, "figures", f.sentence) for f in analysis.figures]
+    items += [(c.start, c.end, c.kind.value, "cues", sentence_of(c.start)) for c in cues(analysis)]
+    spans = sorted((a + shift[k], b + shift[k], x, group) for a, b, x, group, k in items if k in shift)
+    colors = _colors(spans)
+    lang = "en" if analysis.call.language is Language.EN else "zh"
+    lines = _render("\n".join(texts), spans, lang, colors)
+    return _legend(spans, colors), {
+        s.index: html for s, html in zip(chosen, lines, strict=True) if s.index in shift
+    }
+
+
+def _render(
+    text: str, spans: list[tuple[int, int, str, str]], lang: str, colors: dict[str, str]
+) -> list[str]:
+    """displaCy's markup of each line of the text, one displaCy document a line: its span
+    renderer checks every span at every token and loses line breaks, so a whole transcript
+    as one document took seconds and ran together."""
     from spacy import displacy
 
     lines = [m.span() for m in _LINES.finditer(text)]
@@ -148,6 +191,5 @@ def _render(text: str, spans: list[tuple[int, int, str, str]], lang: str, colors
                 "settings": {"lang": lang, "direction": "ltr"},
             }
         )
-    if not docs:
-        return ""
-    return displacy.render(docs, style="span", manual=True, jupyter=False, options={"colors": colors})
+    options = {"colors": colors}
+    return [displacy.render(doc, style="span", manual=True, jupyter=False, options=options) for doc in docs]

@@ -337,3 +337,20 @@ def test_web_renders_in_headless_chromium(tmp_path: Path, store_path: Path, call
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_web_capex_lists_the_seed_cfo_next_to_the_english_calls(seeds, tmp_path: Path) -> None:
+    # the bar: the README's ingest of the bundled calls, plus the seeds
+    from conftest import CORPORA
+
+    db = str(tmp_path / "calls.db")
+    callnlp.ingest([CORPORA / "calls", *seeds], db, workers=1)
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
+    calls = client.get("/api/search", params={"q": "capex"}).json()["calls"]
+    passages = {Path(c["source"]).name: c["passages"] for c in calls}
+    seed = next(name for name in passages if name.startswith("000_"))
+    assert any(p["role"] == "executive" and "资本支出" in p["text"] for p in passages[seed])
+    assert sum(name.startswith("en_") for name in passages) >= 2
+    page = client.get("/search", params={"q": "capex"}).text
+    assert "<mark>资本支出</mark>" in page
+    assert "<mark>Capex</mark>" in page or "<mark>capex</mark>" in page

@@ -14,8 +14,7 @@ import io
 import math
 import re
 import threading
-from bisect import bisect_right
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
@@ -34,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from callnlp.display import display_sentences
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
 from callnlp.record import CallAnalysis, Role, Section
 from callnlp.report import REPORT_CSS, report_body
@@ -218,57 +218,14 @@ def sentence_rows(analysis: CallAnalysis) -> tuple[Markup, list[dict[str, Any]]]
     """The legend of the marks, and each sentence of the call with its line, the anchor
     `L{line}` on the first sentence of each line, and its text as markup: figures and cues
     marked by `callnlp.display` when spaCy is installed, else the escaped text."""
+    legend, shown = display_sentences(analysis) if find_spec("spacy") is not None else ("", {})
     rows, seen = [], set()
-    shown = _displayed(analysis) if find_spec("spacy") is not None else None
-    legend, marked_texts = shown or (Markup(""), None)
-    for i, s in enumerate(analysis.sentences):
+    for s in analysis.sentences:
         anchor = f"L{s.line}" if s.line not in seen else None
         seen.add(s.line)
-        html = marked_texts[i] if marked_texts else escape(s.text)
+        html = Markup(shown[s.index]) if s.index in shown else escape(s.text)
         rows.append({"line": s.line, "anchor": anchor, "section": s.section.value, "html": html})
-    return legend, rows
-
-
-def _displayed(analysis: CallAnalysis) -> tuple[Markup, list[Markup]] | None:
-    """The legend, and each sentence as `callnlp.display` marks it (None when the lines
-    do not come out one a sentence).
-
-    The store keeps each sentence's normalized text, not the original file that the
-    record's offsets point into. So `display` is given a text of the sentences one a line,
-    and the record with its figures and cues moved onto it: a span moves with its sentence
-    where the sentence's original span is as long as its text (normalizing left the
-    offsets in it valid); elsewhere the sentence is shown with no span."""
-    from callnlp.display import display
-
-    texts, moved, at = [], {}, 0
-    for s in analysis.sentences:
-        text = s.text.replace("\n", " ") or " "  # one line each, none empty: displaCy skips those
-        if s.end - s.start == len(text):
-            moved[s.index] = at - s.start
-        texts.append(text)
-        at += len(text) + 1
-
-    def move(item: Any, shift: int) -> Any:
-        return replace(item, start=item.start + shift, end=item.end + shift)
-
-    sentences = tuple(
-        replace(s, cues=tuple(move(c, moved[s.index]) for c in s.cues) if s.index in moved else ())
-        for s in analysis.sentences
-    )
-    figures = tuple(move(f, moved[f.sentence]) for f in analysis.figures if f.sentence in moved)
-    starts = [s.start for s in analysis.sentences]
-
-    def evasion(cues: tuple) -> tuple:  # an answer's cues, each in the sentence that says it
-        said = [(c, analysis.sentences[bisect_right(starts, c.start) - 1].index) for c in cues if starts]
-        return tuple(move(c, moved[k]) for c, k in said if k in moved)
-
-    pairs = tuple(replace(p, evasion_cues=evasion(p.evasion_cues)) for p in analysis.qa_pairs)
-    shown = replace(analysis, sentences=sentences, figures=figures, qa_pairs=pairs)
-    html = display(shown, "\n".join(texts))
-    legend, *docs = html.split('<div class="spans"')  # displaCy's one <div> a line; texts are escaped
-    if len(docs) != len(texts):
-        return None
-    return Markup(legend), [Markup('<div class="spans"' + doc) for doc in docs]
+    return Markup(legend), rows
 
 
 def chart(column: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
