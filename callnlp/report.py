@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
+from importlib.util import find_spec
 
 from callnlp.figures import format_amount
 from callnlp.record import CallAnalysis, Figure, Language, Role, Scope, Section, Sentence, Turn
@@ -265,18 +266,31 @@ def _notable(analysis: CallAnalysis) -> str:
     negative = sorted((s for s in scored if s.sentiment < 0), key=lambda s: s.sentiment)
     positive = sorted((s for s in scored if s.sentiment > 0), key=lambda s: -s.sentiment)
     hedged = sorted((s for s in scored if s.hedging), key=lambda s: -(s.hedging or 0))
-    parts = []
-    for name, found in (("negative", negative), ("positive", positive), ("hedged", hedged)):
+    lists = {"negative": negative[:5], "positive": positive[:5], "hedged": hedged[:5]}
+    legend, marks = _displayed(analysis, [s.index for found in lists.values() for s in found])
+    parts = [legend]
+    for name, found in lists.items():
         items = "".join(
             f'<li><span class="line">line {s.line}</span> <span class="score">tone {s.sentiment:+.2f} · '
             f'hedging {s.hedging or 0:.2f}</span> <span class="detail">{escape(who.get(s.turn, ""))}</span>'
-            f"<br>{_marked(s)}</li>\n"
-            for s in found[:5]
+            f"<br>{marks.get(s.index) or _marked(s)}</li>\n"
+            for s in found
         )
         parts.append(
             f'<h3>Most {name}</h3>\n<ol id="{name}">\n{items}</ol>' if items else f"<h3>Most {name}</h3>–"
         )
     return _section("Notable sentences", "\n".join(parts))
+
+
+def _displayed(analysis: CallAnalysis, indexes: list[int]) -> tuple[str, dict[int, str]]:
+    """The legend and the sentences with their figures and cues as `callnlp.display` marks
+    them, where spaCy is installed; the report needs nothing more than the standard
+    library, so elsewhere (and for a sentence display cannot place) `_marked` marks cues."""
+    if not indexes or find_spec("spacy") is None:
+        return "", {}
+    from callnlp.display import display_sentences
+
+    return display_sentences(analysis, list(dict.fromkeys(indexes)))
 
 
 def _marked(s: Sentence) -> str:

@@ -318,15 +318,40 @@ def test_report_outline_lists_every_turn_and_marks_interpreters(name: str, inter
     ],
     ids=["zh", "en", "en-two-cues"],
 )
-def test_report_highlights_cues_in_notable_sentences(text: str, mark: str) -> None:
+def test_report_highlights_cues_in_notable_sentences(text: str, mark: str, plain_marks) -> None:
     assert mark in render_report(_text(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "labels"),
+    [
+        (NO_FIGURES_ZH, ["可能"], ["weak_modal"]),
+        (NO_FIGURES_EN, ["may", "cautious"], ["weak_modal", "hedge", "negative"]),
+    ],
+    ids=["zh", "en"],
+)
+def test_report_marks_notable_sentences_with_display(text: str, words: list[str], labels: list[str]) -> None:
+    pytest.importorskip("spacy")
+    notable = render_report(_text(text)).split("<h2>Notable sentences</h2>", 1)[1]
+    assert "callnlp-legend" in notable  # display's legend, then displaCy's marks
+    assert "<mark" not in notable
+    for word in words:
+        assert word in notable
+    for label in labels:
+        assert f"\n        {label}\n" in notable, label  # displaCy writes each span's label
+
+
+@pytest.fixture
+def plain_marks(monkeypatch):
+    """The report as it is made without spaCy: cues in <mark>, by the standard library."""
+    monkeypatch.setattr("callnlp.report.find_spec", lambda name: None)
 
 
 @pytest.mark.parametrize(
     "name",
     ["interpreted_tianlan_2025q3.txt", "zh_qa_style_jinghong_2025q2.txt", "en_fool_helios_q2_2025.txt"],
 )
-def test_report_lists_the_five_most_negative_positive_and_hedged(name: str) -> None:
+def test_report_lists_the_five_most_negative_positive_and_hedged(name: str, plain_marks) -> None:
     analysis = _call(name)
     page = render_report(analysis)
     for name_, score, sign in (("negative", "tone", -1), ("positive", "tone", 1), ("hedged", "hedging", 1)):
