@@ -30,7 +30,7 @@ from callnlp.errors import CallnlpError, InputError, OptionError
 from callnlp.schema import Rows, rows
 from callnlp.search.index import INDEX_STAMP
 from callnlp.store import EventStore
-from callnlp.text import DEFAULT_MAX_BYTES, call_id
+from callnlp.text import DEFAULT_MAX_BYTES, call_id, read_file
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -173,7 +173,7 @@ def ingest(
     warnings: list[str] = []
     interrupted = False
     try:
-        todo = _new_files(files, store, force, unchanged, failed)
+        todo = _new_files(files, store, force, max_bytes, unchanged, failed)
         state.unchanged = len(unchanged)
         state.failed = len(failed)
         state.done = len(unchanged) + len(failed)
@@ -292,12 +292,17 @@ def _check_date(text: str) -> None:
 
 
 def _new_files(
-    files: list[Path], store: EventStore, force: bool, unchanged: list[str], failed: list[Failure]
+    files: list[Path],
+    store: EventStore,
+    force: bool,
+    max_bytes: int,
+    unchanged: list[str],
+    failed: list[Failure],
 ) -> list[Path]:
     """The files to analyze; those already stored go to `unchanged`."""
     ids: dict[Path, str] = {}
     for path in files:
-        data = _read(path)
+        data = _read(path, max_bytes)
         if isinstance(data, Failure):
             failed.append(data)
         else:
@@ -314,17 +319,18 @@ def _new_files(
     return todo
 
 
-def _read(path: Path) -> bytes | Failure:
+def _read(path: Path, max_bytes: int) -> bytes | Failure:
+    """The file's bytes, or why it cannot be read (a file over the limit is not read)."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        return Failure(str(path), f"cannot be read ({exc.strerror})")
+        return read_file(path, max_bytes)
+    except InputError as exc:
+        return Failure(str(path), str(exc).removeprefix(f"{path}: "))
 
 
 def _job(path: Path, overrides: dict[str, str | None], max_bytes: int) -> _Job | Failure:
     """What a worker needs to analyze `path`. The file is read again rather than kept from
     hashing: holding every file's bytes until its turn would grow memory with the batch."""
-    data = _read(path)
+    data = _read(path, max_bytes)
     if isinstance(data, Failure):
         return data
     try:

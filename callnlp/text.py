@@ -126,7 +126,7 @@ def load(
     if isinstance(source, bytes):
         data, label = source, name
     else:
-        data, label = _read(Path(source), max_bytes), str(source)
+        data, label = read_file(Path(source), max_bytes), str(source)
     shown = label or "<bytes>"
     if len(data) > max_bytes:
         raise InputTooLargeError(_too_large(shown, len(data), max_bytes))
@@ -153,7 +153,13 @@ def call_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read(path: Path, max_bytes: int) -> bytes:
+def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a transcript file, its size checked before it is read.
+
+    Raises:
+        InputError: no such file, a folder, too large, or unreadable; the message names
+            the file and the reason.
+    """
     try:
         if not path.exists():
             raise InputNotFoundError(f"{path}: no such file; check the path")
