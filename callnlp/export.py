@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,18 +32,34 @@ def write_table(frame: Any, path: str | Path | None) -> None:
     path = output_path(path, "signals.csv")
     if path.suffix.lower() not in FORMATS:
         raise OptionError(f"{path}: unknown table format {path.suffix!r}; use one of {', '.join(FORMATS)}")
+    data = table_bytes(frame, path.suffix.lower())
     try:
-        if path.suffix.lower() == ".csv":
-            frame.to_csv(path, index=False)
-        else:
-            try:
-                frame.to_parquet(path, index=False)
-            except ImportError:
-                raise MissingDependencyError(
-                    "Parquet output needs pyarrow; install it with: pip install pyarrow"
-                ) from None
+        path.write_bytes(data)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def table_bytes(frame: Any, fmt: str) -> bytes:
+    """A DataFrame as the bytes of a .csv or .parquet file (`fmt`, one of FORMATS).
+
+    Raises:
+        MissingDependencyError: Parquet without pyarrow.
+
+    Example:
+        >>> import pandas as pd
+        >>> table_bytes(pd.DataFrame({"company": ["Acme"]}), ".csv")
+        b'company\\nAcme\\n'
+    """
+    if fmt == ".csv":
+        return frame.to_csv(index=False).encode()
+    out = io.BytesIO()
+    try:
+        frame.to_parquet(out, index=False)
+    except ImportError:
+        raise MissingDependencyError(
+            "Parquet output needs pyarrow; install it with: pip install pyarrow"
+        ) from None
+    return out.getvalue()
 
 
 def output_path(path: str | Path, example: str) -> Path:

@@ -10,7 +10,6 @@ only: nothing a request holds becomes a path.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import threading
@@ -35,6 +34,7 @@ from starlette.templating import Jinja2Templates
 
 from callnlp.display import display_sentences
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
+from callnlp.export import table_bytes
 from callnlp.record import CallAnalysis, Role, Section
 from callnlp.report import REPORT_CSS, report_body
 from callnlp.search import search_calls
@@ -154,15 +154,8 @@ def signals_page(request: Request, store: EventStore) -> Response:
 
 
 def signals_file(request: Request, store: EventStore, fmt: str) -> Response:
-    frame = store.signals()
-    if fmt == "csv":
-        body, media = frame.to_csv(index=False).encode(), "text/csv; charset=utf-8"
-    else:
-        if find_spec("pyarrow") is None:
-            raise MissingDependencyError("Parquet needs pyarrow; install it with: pip install pyarrow")
-        out = io.BytesIO()
-        frame.to_parquet(out, index=False)
-        body, media = out.getvalue(), "application/vnd.apache.parquet"
+    body = table_bytes(store.signals(), f".{fmt}")
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.apache.parquet"
     disposition = f'attachment; filename="signals.{fmt}"'
     return Response(body, media_type=media, headers={"content-disposition": disposition})
 
