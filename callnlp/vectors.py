@@ -31,7 +31,7 @@ import sqlite3
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -401,10 +401,18 @@ def postgres_rows(engine: Any, sql: str, params: dict[str, Any], k: int | None) 
 
     with engine.connect() as conn:
         if k is not None:
-            version = conn.exec_driver_sql(
-                f"SELECT extversion FROM pg_extension WHERE extname = '{PGVECTOR}'"
-            ).scalar()
-            if version and tuple(int(p) for p in version.split(".")[:2]) >= (0, 8):
+            if _iterative_scan(engine):
                 conn.exec_driver_sql("SET LOCAL hnsw.iterative_scan = relaxed_order")
             conn.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {min(1000, max(40, 2 * k))}")
         return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+@lru_cache(maxsize=8)  # bounded: a process may open many stores, each with its engine
+def _iterative_scan(engine: Any) -> bool:
+    """Whether the server's pgvector (0.8 or later) scans its index on until k rows pass the
+    filters; asked once an engine, not on every search."""
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql(
+            f"SELECT extversion FROM pg_extension WHERE extname = '{PGVECTOR}'"
+        ).scalar()
+    return bool(version) and tuple(int(p) for p in version.split(".")[:2]) >= (0, 8)
