@@ -507,9 +507,9 @@ def _ingest(args: argparse.Namespace) -> int:
         )
     bar = None if args.quiet or not sys.stderr.isatty() else _bar
     with connect(args.scheduler) if args.scheduler else nullcontext() as client:
-        # dask logs a lost scheduler as tracebacks; the one line of a ClusterError says it
-        for name in ("distributed", "distributed.client"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        if client is not None:  # dask logs a lost scheduler as tracebacks; a ClusterError's line says it
+            for name in ("distributed", "distributed.client"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         report = ingest(
             args.paths, args.db, workers=args.workers, force=args.force, company=args.company,
             date=args.date, progress=bar, embed_model=args.embed_model, client=client,
