@@ -16,6 +16,16 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 CORPORA = ROOT / "corpora"
 
 
+def subcommands() -> dict:
+    """The command line's subcommands: name -> its argparse parser."""
+    import argparse
+
+    from callnlp.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
 def seed_paths() -> list[Path]:
     return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
 

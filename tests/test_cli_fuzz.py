@@ -12,10 +12,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from conftest import subcommands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callnlp.cli import _parser, main
+from callnlp.cli import main
 
 ZH = "主持人:欢迎参加CoreWeave 2025年第一季度业绩电话会。\n首席财务官:一季度营收9.816亿美元,同比增长420%。资本支出可能会不稳定。\n"
 EN = "Operator: Welcome to the Helios Q2 2025 call.\nCFO: Revenue grew 20% to $1.2 billion. We don't guide quarterly.\n"
@@ -64,12 +65,7 @@ def place(tmp_path_factory) -> dict[str, str]:
     }
 
 
-def _commands() -> dict[str, argparse.ArgumentParser]:
-    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return {name: p for name, p in sub.choices.items() if name not in SKIPPED}
-
-
-COMMANDS = _commands()
+COMMANDS = {name: p for name, p in subcommands().items() if name not in SKIPPED}
 
 
 def _value(place: dict[str, str], action: argparse.Action) -> st.SearchStrategy[str]:

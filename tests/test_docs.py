@@ -5,6 +5,7 @@ import importlib
 import pkgutil
 
 import pytest
+from conftest import subcommands
 
 import callnlp
 
@@ -42,22 +43,13 @@ def test_docs_readme_examples_run() -> None:
     assert failures == 0
 
 
-def _subcommands():
-    import argparse
-
-    from callnlp.cli import _parser
-
-    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return sub.choices
-
-
 def test_docs_readme_names_every_option_of_every_command() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [
         f"{name} {option}"
-        for name, parser in _subcommands().items()
+        for name, parser in subcommands().items()
         for action in parser._actions
         for option in action.option_strings[-1:]  # the long form
         if option != "--help" and f"{option}" not in readme
@@ -73,7 +65,7 @@ def test_docs_files_in_help_examples_exist() -> None:
     root = Path(__file__).resolve().parent.parent
     named = {
         (name, path)
-        for name, parser in _subcommands().items()
+        for name, parser in subcommands().items()
         for path in re.findall(r"\b((?:corpora|models|examples|bench)/[^\s'\"]+)", parser.epilog or "")
         if not any(c in path for c in "*?")
     }
