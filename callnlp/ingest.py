@@ -350,12 +350,15 @@ def _analyze_all(
         yield from analyze_on(client, jobs, embed)
         return
     workers = workers or os.cpu_count() or 1
+    # Load what analysis imports and reads (dictionaries, opencc) before the first file:
+    # workers that fork from here then hold it once, and a Ctrl-C or SIGTERM cannot land in
+    # a library's import mid-batch (opencc turns an interrupt during its import into an
+    # ImportError, and every later Chinese file failed instead of the batch stopping).
+    # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
+    _analyze_one(_Job("warm-up", "预热 warm-up。".encode(), {}), None)
     if workers == 1 or count <= 1:
         yield from _windowed(jobs, lambda job: _finished(_analyze_one(job, embed)), lambda: 1)
         return
-    # Workers fork from this process: load the dictionaries once here, not once in each.
-    # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
-    _analyze_one(_Job("warm-up", "预热 warm-up。".encode(), {}), None)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from _windowed(jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: 4 * workers)
 
