@@ -491,7 +491,12 @@ def _print_record(result: CallAnalysis, args: argparse.Namespace) -> None:
         raise OptionError("--compact shapes the JSON record; give --json too")
     for warning in result.call.warnings:
         _say("warning", warning)
-    print(result.to_json(indent=None if args.compact else 2) if args.json else summary(result))
+    if not args.json:
+        print(summary(result))
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(result.to_json_bytes(indent=None if args.compact else 2))
+    sys.stdout.buffer.write(b"\n")
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Financial figures: every amount in a call as a typed, normalized, traceable `Figure`.
 
 Per sentence: find amounts (Arabic numbers with separators and decimals, Chinese numerals
-and mixtures read by cn2an, scales, currencies, measures; vague ones such as 数十亿 or tens
+and mixtures (callnlp.numerals), scales, currencies, measures; vague ones such as 数十亿 or tens
 of millions as ranges of one order of magnitude), join ranges, read qualifiers,
 then attach the metric (the nearest governing alias of the glossary in models/metrics.tsv),
 the kind (actual, guidance, prior, consensus), the relation (level, yoy, qoq, change) and
@@ -18,6 +18,7 @@ from functools import cache, lru_cache, partial
 from typing import NamedTuple
 
 from callnlp.errors import ResourceError
+from callnlp.numerals import parse_number, rounded, scale_of
 from callnlp.periods import periods as named_periods
 from callnlp.periods import resolve
 from callnlp.record import Figure, Kind, Qualifier, Relation, Unit
@@ -369,9 +370,9 @@ class FigureExtractor:
             amount = unit not in (Unit.PERCENT, Unit.PP, Unit.BP, Unit.MULTIPLE)
             if relation is not Relation.LEVEL and amount and _PRIOR.search(before[-14:]):
                 relation = Relation.LEVEL  # 较上年同期的1.887亿美元: the comparison amount itself
-            value, low, hi = _round(mention.value), None, None
+            value, low, hi = rounded(mention.value), None, None
             if high is not None:
-                value, low, hi = None, _round(mention.value), _round(high.value)
+                value, low, hi = None, rounded(mention.value), rounded(high.value)
             negative = (metric == "eps" and _LOSS.search(text, clause, start)) or (
                 relation is not Relation.LEVEL
                 and unit in (Unit.PERCENT, Unit.PP, Unit.BP)
@@ -492,11 +493,6 @@ _MAYBE = re.compile(
 )
 
 
-def _round(value: float | None) -> float | None:
-    """4.1 * 1e9 is 4099999999.9999995 in binary floating point: keep 12 significant digits."""
-    return None if value is None else float(f"{value:.12g}")
-
-
 def _mentions(text: str) -> list[_Mention]:
     """The amounts a sentence mentions, in order.
 
@@ -536,7 +532,7 @@ def _mentions(text: str) -> list[_Mention]:
             unit = CURRENCY_PREFIX[cur] if cur else None
         if vague:
             word = vague.rstrip("十百千万亿")
-            _add_vague(out, text, (start, end), unit, _VAGUE["zh"][word] * _tail_factor(vague[len(word) :]))
+            _add_vague(out, text, (start, end), unit, _VAGUE["zh"][word] * scale_of(vague[len(word) :]))
             continue
         raw = paren or num
         scale = SCALE_EN[escale.strip().lower()] if escale else _tail_scale(raw)
@@ -589,62 +585,12 @@ def _en_measure(word: str) -> Unit:
     return Unit.PERCENT
 
 
-_SCALE_TAIL = re.compile(r"^(.*?)([十百千万亿]+)$")
-_SCALE_CHAR = {"十": 10, "百": 100, "千": 1000, "万": 1e4, "亿": 1e8}
-
-
-_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
-
-
-def _tail_factor(chars: str) -> float:
-    scale = 1.0
-    for ch in chars:
-        scale *= _SCALE_CHAR[ch]
-    return scale
-
-
 def _tail_scale(raw: str) -> float:
     """The factor of the scale word an amount ends in: 亿 1e8, 万亿 1e12, 3000 1."""
     head = raw.rstrip("十百千万亿")
     if head == raw or not head or not head[-1].isdigit():
         return 1.0
-    return _tail_factor(raw[len(head) :])
-
-
-@lru_cache(maxsize=4096)
-def parse_number(raw: str) -> float | None:
-    """The value of an amount as written: `1,100.9亿`, `十亿3000万`, `三万五`, `13万2`,
-    `一千多万` (the lower bound), `三点五亿`, `百万`. None when it is not a number.
-
-    cn2an reads Chinese numerals and their mixtures with digits; what it does not read
-    (a decimal with a scale, `多`, a scale alone) is handled here.
-
-    Example:
-        >>> [parse_number(s) for s in ("1,100.9亿", "十亿3000万", "三万五", "13万2", "一千多万", "三点五亿")]
-        [110090000000.0, 1030000000.0, 35000.0, 132000.0, 10000000.0, 350000000.0]
-        >>> parse_number("百万")
-        1000000.0
-    """
-    text = raw.replace(",", "").replace("多", "")
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    m = _SCALE_TAIL.match(text)
-    if m and _DECIMAL.fullmatch(m.group(1)):
-        return _round(float(m.group(1)) * _tail_factor(m.group(2)))  # 9.816亿: no need for cn2an
-    import cn2an
-
-    try:
-        return float(cn2an.cn2an(text, "smart"))
-    except (ValueError, KeyError, IndexError):
-        m = _SCALE_TAIL.match(text)
-        if not m:
-            return None
-        head = parse_number(m.group(1)) if m.group(1) else 1.0  # 百万, 千万: one of the scale
-        return head * _tail_factor(m.group(2)) if head is not None else None
+    return scale_of(raw[len(head) :])
 
 
 def _qualifier(text: str, start: int, end: int) -> Qualifier | None:

@@ -11,6 +11,7 @@ from operator import countOf, is_not, itemgetter
 from pathlib import Path
 
 from callnlp.answers import AnswerAssessor
+from callnlp.collector import gc_paused
 from callnlp.embed import Embedder
 from callnlp.figures import FigureExtractor
 from callnlp.metadata import infer_metadata
@@ -78,10 +79,12 @@ class Analyzer:
         self.max_bytes = max_bytes
         self.max_sentence_chars = max_sentence_chars
 
+    @gc_paused
     def __call__(self, source: str | Path | bytes, *, name: str | None = None) -> CallAnalysis:
         """Analyze a transcript given as a path or as its bytes."""
         return self.document(normalize(load(source, name=name, max_bytes=self.max_bytes)))
 
+    @gc_paused
     def document(self, doc: Document, tokens: list[Token] | None = None) -> CallAnalysis:
         """Analyze a normalized document, whose tokens (`self.tokenizer(doc.text,
         doc.offsets)`) may have been cut already: the spaCy tokenizer hands over its own."""

@@ -13,7 +13,6 @@ them, and tuples are several times cheaper to make.
 
 from __future__ import annotations
 
-import gc
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -23,6 +22,7 @@ from itertools import accumulate, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
+from callnlp.collector import gc_paused
 from callnlp.normalize import HAN, HAN_CHAR
 from callnlp.offsets import OffsetMap
 from callnlp.resources import lines
@@ -167,6 +167,7 @@ class Tokenizer:
         words = sorted((w for options in self._joins.values() for _, w in options), key=len, reverse=True)
         return re.compile("|".join(map(re.escape, words)) or "(?!)")
 
+    @gc_paused
     def __call__(self, text: str, offsets: OffsetMap | None = None) -> list[Token]:
         """Tokenize `text`.
 
@@ -177,20 +178,11 @@ class Tokenizer:
         Returns:
             The tokens in order; whitespace is not a token.
         """
-        # Tokens are tuples of strings and numbers, which cannot form reference cycles;
-        # the cyclic garbage collector would only rescan the growing list again and
-        # again (it doubled the tokenizer's time).
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            tokens = self._raw(text, offsets or OffsetMap.identity(len(text)))
-            # every mixed-script word holds Han: English text needs no dictionary at all
-            if HAN_CHAR.search(text) and self._joins:
-                tokens = self._join(tokens, text, offsets)
-            return tokens
-        finally:
-            if paused:
-                gc.enable()
+        tokens = self._raw(text, offsets or OffsetMap.identity(len(text)))
+        # every mixed-script word holds Han: English text needs no dictionary at all
+        if HAN_CHAR.search(text) and self._joins:
+            tokens = self._join(tokens, text, offsets)
+        return tokens
 
     def each(self, texts: Sequence[str]) -> list[list[Token]]:
         """The tokens of each of many short texts (lexicon entries), offsets into each.

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callnlp import analyze
-from callnlp.figures import FigureExtractor, parse_number
+from callnlp.figures import FigureExtractor
 from callnlp.record import Kind, Qualifier, Relation, Unit
 
 MONEY_ETC = {Unit.USD, Unit.CNY, Unit.HKD, Unit.EUR, Unit.GBP, Unit.JPY, Unit.USD_PER_SHARE,
@@ -472,18 +472,6 @@ def test_figures_a_unit_ends_an_amount_even_when_more_text_follows(text: str, fi
 def test_figures_consensus_is_its_own_kind() -> None:
     figures = FigureExtractor(2025, 1)("EPS of $0.42 was ahead of consensus of $0.38.")
     assert [(f.value, f.kind) for f in figures] == [(0.42, A), (0.38, Kind.CONSENSUS)]
-
-
-@pytest.mark.parametrize(
-    ("raw", "value"),
-    [("1,100.9亿", 1.1009e11), ("十亿3000万", 1.03e9), ("三万五", 35000), ("13万2", 132000), ("一千多万", 1e7),
-     ("三点五亿", 3.5e8), ("9.816亿", 9.816e8), ("两千零二十五", 2025), ("23,876", 23876), ("四", 4), ("x", None)],
-)  # fmt: skip
-def test_figures_parse_number_covers_cn2an_gaps(raw: str, value: float | None) -> None:
-    # cn2an alone fails on "一千多万" (多), "三点五亿" (a decimal with a scale) and digit
-    # separators; each is covered here.
-    got = parse_number(raw)
-    assert got == value if value is None else math.isclose(got, value)
 
 
 _SCALES = [

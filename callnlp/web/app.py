@@ -176,7 +176,7 @@ def api_calls(request: Request, store: EventStore) -> Response:
 
 def api_call(request: Request, store: EventStore) -> Response:
     record = _get(store, request.path_params["call_id"])
-    return Response(record.to_json(indent=None), media_type="application/json")
+    return Response(record.to_json_bytes(indent=None), media_type="application/json")
 
 
 def api_company(request: Request, store: EventStore) -> Response:
