@@ -3,6 +3,7 @@ maintained, its results above or below expectations (models/events.tsv)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from callnlp.errors import ResourceError
@@ -25,7 +26,18 @@ def events_in(text: str) -> frozenset[str]:
         >>> events_in("We landed at the lower end of our guidance.")
         frozenset()
     """
-    return frozenset(m.label for m in _matcher()(text)) - {_NONE}
+    return events_in_all([text])[0]
+
+
+def events_in_all(texts: Sequence[str]) -> list[frozenset[str]]:
+    """`[events_in(text) for text in texts]`, the texts scanned together: the sentences of
+    a call, most of which state none.
+
+    Example:
+        >>> events_in_all(["Revenue grew 5%.", "We cut our outlook."])
+        [frozenset(), frozenset({'guidance_cut'})]
+    """
+    return [frozenset(m.label for m in found) - {_NONE} for found in _matcher().each(texts)]
 
 
 @cache

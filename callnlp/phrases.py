@@ -18,11 +18,15 @@ A phrase is written once, in its plainest form, and matches the ways calls say i
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Sequence
+from functools import cached_property
+from itertools import accumulate, chain
 from typing import NamedTuple
 
 from callnlp.normalize import HAN, HAN_CHAR
 from callnlp.offsets import OffsetMap
+from callnlp.units import trie_pattern
 
 GAP = "…"
 EN_GAP_WORDS = 4
@@ -144,6 +148,34 @@ class PhraseMatcher:
             return []
         spelled, back = spell_out(text)
         return [Match(m.label, *back.span(m.start, m.end)) for m in self.scan(spelled)]
+
+    def each(self, texts: Sequence[str]) -> list[list[Match]]:
+        """`[self(text) for text in texts]`, for the sentences of a call: one scan of them
+        all finds the few that may hold a phrase, which alone are read one by one (asking
+        each sentence took two thirds of the time of finding events in a call).
+
+        Example:
+            >>> find = PhraseMatcher([("raise … guidance", "raised")], inflect=True)
+            >>> find.each(["Revenue grew.", "We raised our guidance."])
+            [[], [Match(label='raised', start=3, end=22)]]
+        """
+        lowered = [text.lower() for text in texts]
+        starts = list(accumulate((len(text) + 1 for text in lowered), initial=0))
+        joined = "\0".join(lowered)  # no anchor holds a NUL: no hit spans two texts
+        # two scans: in one expression, the gap's leading Han class made the engine try
+        # every anchor at every Han character (six times slower than both)
+        hits = chain(self._anchors.finditer(joined), _HAN_GAP.finditer(joined))
+        out: list[list[Match]] = [[] for _ in texts]
+        for i in {bisect_right(starts, m.start()) - 1 for m in hits}:
+            out[i] = self(texts[i])
+        return out
+
+    @cached_property
+    def _anchors(self) -> re.Pattern[str]:
+        """Finds, in lower-cased text, every place a phrase may start and some others (inside
+        longer words): what `might_match` looks for, as one trie."""
+        anchors = [*self._words, *self._stems, *(part for parts in self._han.values() for part in parts)]
+        return re.compile(trie_pattern(anchors) or "(?!)")
 
     def scan(self, spelled: str) -> list[Match]:
         """The phrases of a text already through `spell_out`, offsets into it, in order."""

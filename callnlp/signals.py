@@ -23,7 +23,7 @@ from statistics import mean
 from typing import Any
 
 from callnlp.answers import evasion_spans
-from callnlp.events import events_in
+from callnlp.events import events_in_all
 from callnlp.figures import metric_aliases, metric_goods
 from callnlp.record import CallAnalysis, Figure, Kind, Role, Section, Sentence, Unit
 from callnlp.scoring import hedging_density, net_tone
@@ -132,7 +132,7 @@ def call_signals(analysis: CallAnalysis) -> dict[str, Any]:
     tokens = sum(s.tokens for s in said)
     figures = [f for f in analysis.figures if f.turn not in skip]
     pairs = [p for p in analysis.qa_pairs if p.directness is not None]
-    stated = [events_in(s.text) for s in said]
+    stated = events_in_all([s.text for s in said])
     events = Counter(event for found in stated for event in found)
     beats, misses = _against_consensus(figures)
     out: dict[str, Any] = {

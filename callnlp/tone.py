@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
-from callnlp.events import events_in
+from callnlp.events import events_in_all
 from callnlp.phrases import PhraseMatcher
 from callnlp.record import Role, Sentence, Turn
 from callnlp.resources import lines
@@ -57,7 +57,7 @@ def document_tone(
     Args:
         sentences: the document's scored sentences, in order.
         turns: its speaker turns, when it has any.
-        events: the events each sentence states (`callnlp.events.events_in`), when the
+        events: the events each sentence states (`callnlp.events.events_in_all`), when the
             caller has read them already.
 
     Example:
@@ -67,14 +67,15 @@ def document_tone(
         >>> document_tone(record.sentences) < sum(s.sentiment for s in record.sentences) / 3
         True
     """
-    stated = dict(
-        zip((s.index for s in sentences), events or map(events_in, (s.text for s in sentences)), strict=True)
-    )
+    if events is None:
+        events = events_in_all([s.text for s in sentences])
+    stated = dict(zip((s.index for s in sentences), events, strict=True))
     said = _said(sentences, turns)
     own = {t.index for t in turns if t.speaker is None and t.role is Role.OTHER}
+    concluded = _conclusions().each([s.text for s in said])
     weights = [
-        _weight(s, i if s.turn is None or s.turn in own else None, bool(stated[s.index]))
-        for i, s in enumerate(said)
+        _weight(s, i if s.turn is None or s.turn in own else None, bool(stated[s.index]), bool(found))
+        for i, (s, found) in enumerate(zip(said, concluded, strict=True))
     ]
     total = sum(weights)
     if not total:
@@ -93,16 +94,16 @@ def _said(sentences: Sequence[Sentence], turns: Sequence[Turn]) -> list[Sentence
     return [s for s in scored if s.turn is None or roles.get(s.turn) not in _NOT_SPEAKERS]
 
 
-def _weight(s: Sentence, position: int | None, event: bool) -> float:
+def _weight(s: Sentence, position: int | None, event: bool, conclusion: bool) -> float:
     """The weight of a sentence; `position` is its place in the document when it is the
     document's own text (no speaker's turn: a write-up's, an article's), else None; `event`
-    whether it states one."""
+    whether it states one, `conclusion` whether it draws one."""
     weight = 1.0
     if position == 0:
         weight *= HEADLINE_WEIGHT
     elif position is not None and position <= LEAD_SENTENCES:
         weight *= LEAD_WEIGHT
-    if _conclusions()(s.text):
+    if conclusion:
         weight *= CONCLUSION_WEIGHT
     if event:
         weight *= EVENT_WEIGHT

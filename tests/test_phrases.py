@@ -4,6 +4,8 @@ languages."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from callnlp.phrases import PhraseMatcher, spell_out
 
@@ -71,3 +73,28 @@ def test_phrases_spell_out_maps_back_to_the_text(text: str, spelled: str) -> Non
     assert out == spelled
     start, end = back.span(0, len(out))
     assert (start, end) == (0, len(text))
+
+
+def _matchers() -> dict[str, PhraseMatcher]:
+    from callnlp.answers import _lexicon as evasion
+    from callnlp.events import _matcher as events
+    from callnlp.tone import _conclusions as conclusions
+
+    return {"events": events(), "conclusions": conclusions(), **evasion()}
+
+
+# Pieces of sentences: phrases of the project's lists said in their variants, near misses
+# (inside longer words, across a line break), and plain text, in both languages.
+_PIECES = [
+    "We are raising our full-year guidance", "we don't guide to that", "WE'LL GET BACK TO YOU",
+    "too  early to say", "appraised", "Outlook", "overall, we believe", "in summary",
+    "我们上调了全年收入指引", "不便透露", "暂不回应", "目前还无法给出", "我们不对季度收入作指引",
+    "后续再沟通", "总的来说", "业绩超出预期", "不便 透露", "指引\n下调", "收入增长", "İstanbul",
+    " ", "。", ".", "\n", "Revenue grew 5%", "营收9.816亿美元",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join), max_size=12))
+def test_phrases_each_finds_what_one_by_one_finds(texts: list[str]) -> None:
+    for name, matcher in _matchers().items():
+        assert matcher.each(texts) == [matcher(t) for t in texts], name
