@@ -15,19 +15,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 import importlib
+import sys
+import types
 
-# These functions share their names with their modules: bound here, before anything else
-# imports the modules (which makes the module an attribute of the package), so
-# `callnlp.normalize`, `callnlp.evaluate`, `callnlp.ingest`, `callnlp.search` and
-# `callnlp.display` stay the functions. Each module is light, or needed by a search anyway.
-from callnlp.display import display
-from callnlp.evaluate import evaluate
-from callnlp.ingest import ingest
-from callnlp.normalize import normalize
-from callnlp.search import search
-
-# Everything else is imported when first used: a command such as `callnlp search` loads
-# only what it needs (the whole pipeline took a third of a search's process time).
+# Everything is imported when first used: a command such as `callnlp search` loads only
+# what it needs (the whole pipeline took a third of a search's process time, and `ingest`
+# and `search` brought multiprocessing, SQLite and Tantivy into every `callnlp analyze`).
 _LAZY = {
     "callnlp.answers": ["AnswerAssessment", "AnswerAssessor", "assess_answer"],
     "callnlp.embed": ["Embedder"],
@@ -36,12 +29,13 @@ _LAZY = {
         "InputNotFoundError", "InputTooLargeError", "LabeledDataError", "MissingDependencyError",
         "ModelError", "OutputError", "StoreError",
     ],
-    "callnlp.evaluate": ["Evaluation", "Task"],
+    "callnlp.display": ["display"],
+    "callnlp.evaluate": ["Evaluation", "Task", "evaluate"],
     "callnlp.export": ["write_table"],
     "callnlp.figures": ["FigureExtractor"],
-    "callnlp.ingest": ["Failure", "IngestReport"],
+    "callnlp.ingest": ["Failure", "IngestReport", "ingest"],
     "callnlp.metadata": ["Metadata", "infer_metadata"],
-    "callnlp.normalize": ["Document"],
+    "callnlp.normalize": ["Document", "normalize"],
     "callnlp.offsets": ["OffsetMap"],
     "callnlp.phrases": ["PhraseMatcher"],
     "callnlp.pipeline": ["Analyzer", "analyze"],
@@ -51,7 +45,7 @@ _LAZY = {
     ],
     "callnlp.report": ["render_report"],
     "callnlp.scoring": ["LexiconScorer", "Score"],
-    "callnlp.search": ["CallHit", "Hit", "SearchResult", "search_calls"],
+    "callnlp.search": ["CallHit", "Hit", "SearchResult", "search", "search_calls"],
     "callnlp.search.evaluate": ["SearchEvaluation", "evaluate_search"],
     "callnlp.sentences": ["split_sentences"],
     "callnlp.signals": ["call_signals"],
@@ -64,8 +58,7 @@ _LAZY = {
 }  # fmt: skip
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
-__all__ = ["__version__", "display", "evaluate", "ingest", "normalize", "search"]
-__all__ += sorted(_MODULE_OF)
+__all__ = ["__version__", *sorted(_MODULE_OF)]
 
 
 def __getattr__(name: str):
@@ -78,3 +71,17 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return __all__
+
+
+class _Package(types.ModuleType):
+    """The package, whose functions `display`, `evaluate`, `ingest`, `normalize` and
+    `search` share their names with their modules: importing a module binds it on the
+    package under its name, which would hide the function, so that binding is skipped."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and _MODULE_OF.get(name) == value.__name__:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from callnlp.errors import InputNotFoundError, LabeledDataError, OptionError
 from callnlp.record import Language, Sentence
-from callnlp.tone import document_tone
 
 if TYPE_CHECKING:
     from callnlp.scoring import LexiconScorer
@@ -248,6 +247,10 @@ def text_score(sentences: Sequence[Sentence], task: Task) -> float:
     """
     if task is Task.HEDGING:
         return max(s.hedging or 0.0 for s in sentences)
+    # here, not at the top: the command line imports this module for `Task`, and the tone
+    # brings the phrase lists and the figures into every `callnlp search`
+    from callnlp.tone import document_tone
+
     return document_tone(sentences) or 0.0
 
 
