@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 # starts for one query, and the whole pipeline took a fifth of its time to import.
 
 _ANALYZE_EXAMPLE = """\
+A sidecar FILE.json next to the transcript ({"company": ..., "ticker": ..., "date": ...,
+"period": "2025Q1"}) overrides what the text says, as in `callnlp ingest`.
+
 examples:
   callnlp analyze corpora/calls/en_fool_helios_q2_2025.txt
   callnlp analyze transcript.txt --json > record.json

@@ -12,21 +12,20 @@ reported with its reason and the batch goes on.
 
 from __future__ import annotations
 
-import datetime
 import glob
-import json
 import os
 import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callnlp.embed import Embedder
 from callnlp.errors import CallnlpError, InputError, OptionError
+from callnlp.metadata import check_date, sidecar
 from callnlp.schema import Rows, rows
 from callnlp.search.index import INDEX_STAMP
 from callnlp.store import EventStore
@@ -35,8 +34,6 @@ from callnlp.text import DEFAULT_MAX_BYTES, call_id, read_file
 if TYPE_CHECKING:
     from distributed import Client
 
-SIDECAR_KEYS = ("company", "ticker", "date", "period")
-"""What a sidecar FILE.json next to a transcript may set."""
 SYNC_EVERY = 500
 """Stored calls are made searchable every this many during an ingest, and at its end."""
 
@@ -157,7 +154,7 @@ def ingest(
     """
     started = time.perf_counter()
     if date is not None:
-        _check_date(date)
+        check_date(date)
     if workers is not None and workers < 1:
         raise OptionError(f"workers must be at least 1, not {workers}")
     if client is not None and workers is not None:
@@ -257,38 +254,6 @@ def _expand_one(raw: str | os.PathLike, files: dict[Path, None]) -> Failure | No
     else:
         return Failure(str(raw), "no such file or directory")
     return None
-
-
-def sidecar(path: Path) -> dict[str, str]:
-    """The metadata of a sidecar FILE.json (call.json or call.txt.json) next to `path`.
-
-    Raises:
-        InputError: the sidecar is not a JSON object of known keys.
-    """
-    for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
-        if candidate.is_file() and candidate != path:
-            try:
-                data = json.loads(candidate.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise InputError(f"{candidate}: the sidecar is not valid JSON ({exc})") from None
-            if not isinstance(data, dict) or not set(data) <= set(SIDECAR_KEYS):
-                raise InputError(
-                    f"{candidate}: a sidecar is a JSON object with keys among {', '.join(SIDECAR_KEYS)}"
-                )
-            if data.get("date") is not None:
-                try:
-                    _check_date(str(data["date"]))
-                except OptionError as exc:
-                    raise InputError(f"{candidate}: {exc}") from None
-            return {k: str(v) for k, v in data.items() if v is not None}
-    return {}
-
-
-def _check_date(text: str) -> None:
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        raise OptionError(f"date {text!r} is not a date; give it as YYYY-MM-DD, e.g. 2025-05-14") from None
 
 
 def _new_files(
@@ -417,9 +382,9 @@ def _analyze_one(job: _Job, embed: str | None) -> Rows | Failure:
 
     try:
         embedder = _embedder(embed) if embed else None
-        result = analyze(job.data, name=job.name, max_bytes=job.max_bytes, embedder=embedder)
-        if job.meta:
-            result = replace(result, call=replace(result.call, **job.meta))
+        result = analyze(
+            job.data, name=job.name, max_bytes=job.max_bytes, embedder=embedder, metadata=job.meta
+        )
         vectors = embedder.encode([s.text for s in result.sentences]) if embedder else None
         return rows(result, vectors)
     except CallnlpError as exc:

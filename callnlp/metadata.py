@@ -12,13 +12,19 @@ operator's welcome; data sets name their files after the call (`20151029_ALXN.tx
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from callnlp.errors import InputError, OptionError
 from callnlp.resources import lines
+
+SIDECAR_KEYS = ("company", "ticker", "date", "period")
+"""What a sidecar FILE.json next to a transcript may set."""
 
 _HEAD_LINES = 12
 _TITLE = re.compile(
@@ -50,6 +56,7 @@ _FILE_TICKER_PERIOD = re.compile(r"(?P<ticker>[A-Z][A-Z0-9.]{0,7})_[qQ](?P<quart
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _MIN_MENTIONS = 3
 _CAMEL = re.compile("[a-z][A-Z]")
+_PERIOD = re.compile(r"\d{4}Q[1-4]")
 
 
 @dataclass(frozen=True)
@@ -143,3 +150,55 @@ _COMMON = frozenset(
     Call Earnings Transcript Quarter Year Fiscal Guidance
     """.split()  # noqa: SIM905 (a word list reads best as text)
 )
+
+
+def sidecar(path: Path) -> dict[str, str]:
+    """The metadata of a sidecar FILE.json (call.json or call.txt.json) next to `path`:
+    what it says of the call wins over what the text says.
+
+    Raises:
+        InputError: the sidecar is not a JSON object of known keys, or a date or period in
+            it is not one.
+    """
+    for candidate in (path.with_suffix(".json"), path.with_name(path.name + ".json")):
+        if candidate.is_file() and candidate != path:
+            try:
+                data = json.loads(candidate.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InputError(f"{candidate}: the sidecar is not valid JSON ({exc})") from None
+            if not isinstance(data, dict):
+                raise InputError(f"{candidate}: a sidecar is a JSON object, not {type(data).__name__}")
+            known = {k: str(v) for k, v in data.items() if v is not None}
+            try:
+                check_metadata(known)
+            except OptionError as exc:
+                raise InputError(f"{candidate}: {exc}") from None
+            return known
+    return {}
+
+
+def check_metadata(metadata: Mapping[str, str]) -> None:
+    """Raises OptionError unless `metadata` holds only keys of SIDECAR_KEYS, its date is a
+    date and its period a quarter.
+
+    Example:
+        >>> check_metadata({"company": "Acme", "period": "Q1 2025"})
+        Traceback (most recent call last):
+        ...
+        callnlp.errors.OptionError: period 'Q1 2025' is not a quarter; give it as YYYYQn, e.g. 2025Q1
+    """
+    unknown = sorted(set(metadata) - set(SIDECAR_KEYS))
+    if unknown:
+        raise OptionError(f"unknown metadata {', '.join(unknown)}; the keys are {', '.join(SIDECAR_KEYS)}")
+    if metadata.get("date") is not None:
+        check_date(metadata["date"])
+    if metadata.get("period") is not None and not _PERIOD.fullmatch(metadata["period"]):
+        raise OptionError(f"period {metadata['period']!r} is not a quarter; give it as YYYYQn, e.g. 2025Q1")
+
+
+def check_date(text: str) -> None:
+    """Raises OptionError unless `text` is a date as YYYY-MM-DD."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise OptionError(f"date {text!r} is not a date; give it as YYYY-MM-DD, e.g. 2025-05-14") from None

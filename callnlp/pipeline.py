@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 from itertools import accumulate, repeat
 from operator import countOf, is_not, itemgetter
@@ -14,7 +15,7 @@ from callnlp.answers import AnswerAssessor
 from callnlp.collector import gc_paused
 from callnlp.embed import Embedder
 from callnlp.figures import FigureExtractor
-from callnlp.metadata import infer_metadata
+from callnlp.metadata import check_metadata, infer_metadata, sidecar
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
 from callnlp.record import (
@@ -80,14 +81,34 @@ class Analyzer:
         self.max_sentence_chars = max_sentence_chars
 
     @gc_paused
-    def __call__(self, source: str | Path | bytes, *, name: str | None = None) -> CallAnalysis:
-        """Analyze a transcript given as a path or as its bytes."""
-        return self.document(normalize(load(source, name=name, max_bytes=self.max_bytes)))
+    def __call__(
+        self,
+        source: str | Path | bytes,
+        *,
+        name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> CallAnalysis:
+        """Analyze a transcript given as a path or as its bytes.
+
+        Args:
+            source: a path to the transcript, or its bytes.
+            name: the name to use in messages when `source` is bytes.
+            metadata: what is known of the call (`company`, `ticker`, `date`, `period` as
+                YYYYQn), which wins over a sidecar FILE.json next to a path, which wins over
+                what the text says.
+        """
+        doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
+        if not isinstance(source, bytes):
+            metadata = {**sidecar(Path(source)), **(metadata or {})}
+        return self.document(doc, metadata=metadata)
 
     @gc_paused
-    def document(self, doc: Document, tokens: list[Token] | None = None) -> CallAnalysis:
+    def document(
+        self, doc: Document, tokens: list[Token] | None = None, *, metadata: Mapping[str, str] | None = None
+    ) -> CallAnalysis:
         """Analyze a normalized document, whose tokens (`self.tokenizer(doc.text,
-        doc.offsets)`) may have been cut already: the spaCy tokenizer hands over its own."""
+        doc.offsets)`) may have been cut already: the spaCy tokenizer hands over its own.
+        `metadata` wins over what the text says, as in `__call__`."""
         structure = self.structure(doc)
         spans, language = self._sentences(doc, structure.blocks)
         sentences = [s for s, _ in spans]
@@ -95,6 +116,9 @@ class Analyzer:
             tokens = self.tokenizer(doc.text, doc.offsets)
         speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
         meta = infer_metadata(doc.text, speakers, doc.source.path)
+        if metadata:
+            check_metadata(metadata)
+            meta = replace(meta, **metadata)
         # a period the file is named with is evidence; the text's own quarter a reading of it
         year, quarter = (int(meta.period[:4]), int(meta.period[5])) if meta.period else call_period(doc.text)
         figures = self._figures(doc, spans, FigureExtractor(year, quarter))
@@ -237,12 +261,16 @@ def analyze(
     max_bytes: int = DEFAULT_MAX_BYTES,
     sentiment_model: str | None = None,
     embedder: Embedder | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> CallAnalysis:
     """Analyze one transcript with the default settings.
 
     Args:
         source: a path to the transcript, or its bytes.
         name: the name to use in messages when `source` is bytes.
+        metadata: what is known of the call (`company`, `ticker`, `date`, `period` as
+            YYYYQn): it wins over a sidecar FILE.json next to a path, which wins over what
+            the text says; the period also places the figures' periods.
         max_bytes: inputs larger than this raise `InputTooLargeError`.
         sentiment_model: a sequence-classification model (name or local path) to decide
             sentiment instead of the lexicon; needs torch and transformers.
@@ -264,5 +292,5 @@ def analyze(
     answers = AnswerAssessor(embedder=embedder) if embedder else None
     scorer = LexiconScorer(embedder=embedder) if embedder else None
     return Analyzer(max_bytes=max_bytes, sentiment=sentiment, answers=answers, scorer=scorer)(
-        source, name=name
+        source, name=name, metadata=metadata
     )

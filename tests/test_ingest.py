@@ -181,6 +181,8 @@ def test_ingest_metadata_overrides(tmp_path: Path) -> None:
         rows = {Path(r["source"]).name: r for r in store.calls()}
     assert (rows["a.txt"]["company"], rows["a.txt"]["date"]) == ("Helios Grid Systems", "2025-08-07")
     assert (rows["b.txt"]["ticker"], rows["b.txt"]["date"]) == ("JHNE.SZ", "2025-08-12")
+    with EventStore(db) as store:  # analyzing the file reads its sidecar as ingest did
+        assert store.get(rows["b.txt"]["id"]) == analyze(folder / "b.txt")
     ingest([folder], db, workers=1, force=True, company="Override Co", date="2026-01-02")
     with EventStore(db) as store:
         assert {(r["company"], r["date"]) for r in store.calls()} == {("Override Co", "2026-01-02")}
@@ -188,8 +190,8 @@ def test_ingest_metadata_overrides(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("sidecar", "reason"),
-    [("{not json", "not valid JSON"), ('{"ceo": "x"}', "keys among company, ticker, date, period"),
-     ('{"date": "May 5"}', "YYYY-MM-DD")],
+    [("{not json", "not valid JSON"), ('{"ceo": "x"}', "the keys are company, ticker, date, period"),
+     ('{"date": "May 5"}', "YYYY-MM-DD"), ('{"period": "Q1 2025"}', "YYYYQn")],
 )  # fmt: skip
 def test_ingest_bad_sidecar_fails_that_file(tmp_path: Path, sidecar: str, reason: str) -> None:
     (tmp_path / "a.txt").write_text(EN, encoding="utf-8")

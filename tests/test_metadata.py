@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from callnlp import analyze
+from callnlp.errors import InputError, OptionError
 from callnlp.metadata import Metadata, infer_metadata
 
 # Chinese and English side by side: (text, company, ticker, date).
@@ -70,3 +71,50 @@ def test_metadata_period_of_the_file_name_fills_the_record(tmp_path) -> None:
     path.write_text("Revenue was $1.5 billion in the quarter.\n", encoding="utf-8")
     call = analyze(path).call
     assert (call.ticker, call.period, call.company, call.date) == ("ABM", "2021Q1", None, None)
+
+
+# A sidecar FILE.json next to a transcript wins over its text, Chinese and English side by
+# side: (text, sidecar, expected company, ticker, date, period, the figure's period).
+SIDECARS = [
+    ("景泓新能源（JHNE）业绩说明会\n本季度营收为12亿元。\n", '{"ticker": "JHNE.SZ", "period": "2025Q2"}',
+     ("景泓新能源", "JHNE.SZ", None, "2025Q2"), "2025Q2"),
+    ("Helios Grid Systems (HGRD) Earnings Call\nRevenue this quarter was $10 million.\n",
+     '{"company": "Helios Grid", "date": "2024-11-05", "period": "2024Q3"}',
+     ("Helios Grid", "HGRD", "2024-11-05", "2024Q3"), "2024Q3"),
+]  # fmt: skip
+
+BAD_SIDECARS = [
+    ("{not json", "not valid JSON"), ('["a"]', "a sidecar is a JSON object"),
+    ('{"ceo": "x"}', "the keys are company, ticker, date, period"), ('{"date": "May 5"}', "YYYY-MM-DD"),
+    ('{"period": "Q1 2025"}', "YYYYQn"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "sidecar", "call", "figure_period"), SIDECARS)
+def test_metadata_sidecar_wins_over_the_text(tmp_path, text, sidecar, call, figure_period) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "call.json").write_text(sidecar, encoding="utf-8")
+    record = analyze(path)
+    assert (record.call.company, record.call.ticker, record.call.date, record.call.period) == call
+    assert [f.period for f in record.figures] == [figure_period]  # the period places the figures
+    assert analyze(path, metadata={"company": "Given"}).call.company == "Given"  # and the caller's wins
+    assert analyze(path.read_bytes()).call.period != call[3]  # bytes have no sidecar
+
+
+@pytest.mark.parametrize(("sidecar", "reason"), BAD_SIDECARS)
+def test_metadata_bad_sidecar_names_itself(tmp_path, sidecar: str, reason: str) -> None:
+    path = tmp_path / "call.txt"
+    path.write_text(SIDECARS[1][0], encoding="utf-8")
+    (tmp_path / "call.json").write_text(sidecar, encoding="utf-8")
+    with pytest.raises(InputError, match=str(tmp_path / "call.json")) as caught:
+        analyze(path)
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "reason"), [({"sector": "x"}, "the keys are"), ({"period": "2025-Q1"}, "YYYYQn")]
+)
+def test_metadata_given_by_the_caller_is_checked(metadata: dict, reason: str) -> None:
+    with pytest.raises(OptionError, match=reason):
+        analyze(b"Revenue grew.", metadata=metadata)
