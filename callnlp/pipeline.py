@@ -88,15 +88,8 @@ class Analyzer:
         name: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> CallAnalysis:
-        """Analyze a transcript given as a path or as its bytes.
-
-        Args:
-            source: a path to the transcript, or its bytes.
-            name: the name to use in messages when `source` is bytes.
-            metadata: what is known of the call (`company`, `ticker`, `date`, `period` as
-                YYYYQn), which wins over a sidecar FILE.json next to a path, which wins over
-                what the text says.
-        """
+        """Analyze a transcript given as a path or as its bytes (the arguments as in
+        `callnlp.analyze`)."""
         doc = normalize(load(source, name=name, max_bytes=self.max_bytes))
         if not isinstance(source, bytes):
             metadata = {**sidecar(Path(source)), **(metadata or {})}
