@@ -128,7 +128,11 @@ def invoke(argv: list[str], stdin: bytes) -> tuple[int, str]:
 )
 @given(data=st.data())
 def test_cli_fuzz_every_command_succeeds_or_fails_cleanly(place, data, tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)  # a default ./callnlp.db or output lands here, not in the repo
+    # a default ./callnlp.db or output lands here, not in the repo; two levels down, so the
+    # odd path ../.. stays in this test's folder (it had ingested every test's files)
+    work = tmp_path / "home" / "user"
+    work.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(work)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("CALLNLP_DB", raising=False)
     argv = data.draw(invocations(place))
