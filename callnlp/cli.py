@@ -43,7 +43,7 @@ A sidecar FILE.json next to the transcript ({"company": ..., "ticker": ..., "dat
 examples:
   callnlp analyze corpora/calls/en_fool_helios_q2_2025.txt
   callnlp analyze transcript.txt --json > record.json
-  for f in calls/*.txt; do callnlp analyze "$f" --json --compact; done > records.jsonl
+  callnlp analyze calls/ --json --compact > records.jsonl   # JSON Lines, one process
   cat transcript.txt | callnlp analyze -
   callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
 """
@@ -249,12 +249,19 @@ def _parser() -> argparse.ArgumentParser:
     p = _command(
         commands,
         "analyze",
-        help="analyze one transcript and print a summary or the full record",
-        description="Analyze one transcript file (UTF-8/16, GB18030, Big5, HTML...) and print "
-        "a readable summary, or with --json the whole analysis record.",
+        help="analyze transcripts and print a summary or the full record of each",
+        description="Analyze transcript files (UTF-8/16, GB18030, Big5, HTML...) and print "
+        "a readable summary of each, or with --json the whole analysis record (with several "
+        "files, --json --compact: one record a line, JSON Lines). A file that cannot be read "
+        "is named with its reason and the rest go on (exit 1).",
         epilog=_ANALYZE_EXAMPLE,
     )
-    p.add_argument("file", help="transcript file, or - to read standard input")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="transcript files, folders (recursively) or globs; - reads one from standard input",
+    )
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
     p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
     _max_mb_option(p)
@@ -479,12 +486,35 @@ def _sentiment(args: argparse.Namespace) -> TransformerSentiment | None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    import glob
+
+    from callnlp.files import Failure
     from callnlp.pipeline import Analyzer
 
+    files = args.files
+    if "-" in files and len(files) > 1:
+        raise OptionError("- reads one transcript from standard input: give it alone, or give only files")
+    one = len(files) == 1 and (files[0] == "-" or not (os.path.isdir(files[0]) or glob.has_magic(files[0])))
+    if not one and args.json and not args.compact:
+        raise OptionError("several files give several records: add --compact to print one record a line")
     analyzer = Analyzer(max_bytes=args.max_bytes, sentiment=_sentiment(args))
-    source = sys.stdin.buffer.read() if args.file == "-" else args.file
-    _print_record(analyzer(source, name="<stdin>" if args.file == "-" else None), args)
-    return 0
+    if one:
+        source = sys.stdin.buffer.read() if files[0] == "-" else files[0]
+        _print_record(analyzer(source, name="<stdin>" if files[0] == "-" else None), args)
+        return 0
+    printed = failed = 0
+    for result in analyzer.each(files):  # each record printed as soon as it is made
+        if isinstance(result, Failure):
+            _say("failed", f"{result.path}: {result.reason}")
+            failed += 1
+            continue
+        if printed and not args.json:
+            print()
+        _print_record(result, args)
+        printed += 1
+    if not printed and not failed:
+        raise OptionError(f"{' '.join(files)}: no transcript file there (hidden and .json files are skipped)")
+    return 1 if failed else 0
 
 
 def _print_record(result: CallAnalysis, args: argparse.Namespace) -> None:

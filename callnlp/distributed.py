@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from callnlp.errors import ClusterError, MissingDependencyError
-from callnlp.ingest import Failure, _analyze_one, _Job, _windowed
+from callnlp.files import Failure
+from callnlp.ingest import _analyze_one, _Job, _windowed
 from callnlp.schema import Rows
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import accumulate, repeat
 from operator import countOf, is_not, itemgetter
@@ -14,7 +14,9 @@ from pathlib import Path
 from callnlp.answers import AnswerAssessor
 from callnlp.collector import gc_paused
 from callnlp.embed import Embedder
+from callnlp.errors import CallnlpError
 from callnlp.figures import FigureExtractor
+from callnlp.files import Failure, expand
 from callnlp.metadata import check_metadata, infer_metadata, sidecar
 from callnlp.normalize import HAN_CHAR, Document, normalize
 from callnlp.periods import call_period
@@ -94,6 +96,24 @@ class Analyzer:
         if not isinstance(source, bytes):
             metadata = {**sidecar(Path(source)), **(metadata or {})}
         return self.document(doc, metadata=metadata)
+
+    def each(self, paths: Iterable[str | Path]) -> Iterator[CallAnalysis | Failure]:
+        """Analyze the files that files, folders (recursively) and globs name, one by one
+        (as `callnlp ingest` finds them): each file's record, or a `Failure` that names the
+        file and why, so that a batch goes on past a bad file. Paths that name no file come
+        first.
+
+        Example:
+            >>> [type(r).__name__ for r in Analyzer().each(["corpora/calls/en_*.txt", "nope.txt"])]
+            ['Failure', 'CallAnalysis', 'CallAnalysis', 'CallAnalysis']
+        """
+        files, failed = expand(paths)
+        yield from failed
+        for path in files:
+            try:
+                yield self(path)
+            except CallnlpError as exc:
+                yield Failure(str(path), str(exc).removeprefix(f"{path}: "))
 
     @gc_paused
     def document(

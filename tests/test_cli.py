@@ -268,6 +268,9 @@ BAD_INVOCATIONS = [
     (["analyze", "{dir}/calls/zh.txt", "--max-mb", "0"], "not a size in MB"),
     (["analyze", "{dir}/calls/zh.txt", "--sentiment-model", "./no-such-model"], "no such directory"),
     (["eval", "search", "{dir}/calls/zh.txt", "--db", "{db}"], "callnlp: error:"),
+    (["analyze", "{dir}/calls", "--json"], "add --compact"),
+    (["analyze", "-", "{dir}/calls/zh.txt"], "give it alone"),
+    (["analyze", "{dir}/calls/*.md"], "the pattern matches no file"),
 ]
 
 
@@ -300,3 +303,31 @@ def test_cli_bad_invocations_fail_cleanly_and_keep_the_store(bad_place, args, sa
     after = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
     assert after == before  # nothing made, nothing changed
     assert not (root / "nonexist.db").exists()
+
+
+def test_cli_analyze_several_files_print_json_lines_and_name_each_failure(tmp_path, capsys) -> None:
+    # Chinese and English side by side in one folder, with a file that cannot be read
+    (tmp_path / "a_zh.txt").write_text(ZH, encoding="utf-8")
+    (tmp_path / "b_en.txt").write_text(
+        "Revenue grew 20% to $1.2 billion. Demand may be lumpy.", encoding="utf-8"
+    )
+    (tmp_path / "c_empty.txt").write_bytes(b"")
+    (tmp_path / "b_en.json").write_text('{"company": "Helios"}', encoding="utf-8")  # a sidecar, no call
+    assert main(["analyze", str(tmp_path), "--json", "--compact"]) == 1
+    batch = capsys.readouterr()
+    [failed] = batch.err.splitlines()
+    assert failed.startswith(f"callnlp: failed: {tmp_path / 'c_empty.txt'}: the file is empty")
+    lines = batch.out.splitlines()
+    assert [json.loads(line)["call"]["company"] for line in lines][1] == "Helios"
+    for name, line in zip(["a_zh.txt", "b_en.txt"], lines, strict=True):  # each as analyzed alone
+        assert main(["analyze", str(tmp_path / name), "--json", "--compact"]) == 0
+        assert capsys.readouterr().out.splitlines() == [line]
+
+
+def test_cli_analyze_several_files_print_a_summary_each(tmp_path, capsys) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(ZH, encoding="utf-8")
+    assert main(["analyze", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("language   zh") == 2
+    assert "\n\n" in out  # a blank line between the two

@@ -14,7 +14,7 @@ from conftest import CORPORA, seed_paths
 
 from callnlp import analyze
 from callnlp.errors import OptionError
-from callnlp.ingest import expand, ingest
+from callnlp.ingest import ingest
 from callnlp.store import EventStore
 
 ZH = "景泓新能源（JHNE）2025年第二季度业绩说明会\n主持人：欢迎参加。\n问（中信证券 李明）：毛利率为何下降？\n答（王建国）：原材料成本上升了8%，我们预计下半年会有波动。\n"
@@ -201,11 +201,8 @@ def test_ingest_bad_sidecar_fails_that_file(tmp_path: Path, sidecar: str, reason
     assert reason in report.failed[0].reason
 
 
-def test_ingest_expands_globs_and_reports_missing_paths(tmp_path: Path) -> None:
+def test_ingest_refuses_a_date_that_is_none(tmp_path: Path) -> None:
     _batch(tmp_path / "b", 3)
-    files, failed = expand([tmp_path / "b" / "*.txt", tmp_path / "nope.txt", str(tmp_path / "*.md")])
-    assert [f.name for f in files] == ["call_000.txt", "call_001.txt", "call_002.txt"]
-    assert [f.reason for f in failed] == ["no such file or directory", "the pattern matches no file"]
     with pytest.raises(OptionError, match="YYYY-MM-DD"):
         ingest([tmp_path / "b"], str(tmp_path / "c.db"), date="5/14/2025")
 
