@@ -164,12 +164,11 @@ def test_vectors_filters_apply_before_the_top_k(store, given, limit: int) -> Non
     assert set(found) <= set(passing)
 
 
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)  # pgvector's own feature
 def test_vectors_postgres_iterative_scan_fills_k_through_the_index(store) -> None:
     """pgvector 0.8's iterative scan: through the HNSW index, a filter that 1 row in 40
     passes still gives k rows (the planner takes the exact path for such a filter where it
     can, as the store's own queries do; this one has no other index to take)."""
-    if store.file is not None:
-        pytest.skip("pgvector only")
     from sqlalchemy import text
 
     q = vectors.literal(embedded(1, np.random.default_rng(9))[0].tobytes())
