@@ -502,16 +502,25 @@ def _analyze(args: argparse.Namespace) -> int:
         source = sys.stdin.buffer.read() if files[0] == "-" else files[0]
         _print_record(analyzer(source, name="<stdin>" if files[0] == "-" else None), args)
         return 0
+    # a count on the terminal while the records go to a file or a pipe
+    counting = sys.stderr.isatty() and not sys.stdout.isatty()
     printed = failed = 0
     for result in analyzer.each(files):  # each record printed as soon as it is made
+        if counting:
+            sys.stderr.write("\r\x1b[K")  # the count's line is cleared before a message
         if isinstance(result, Failure):
             _say("failed", f"{result.path}: {result.reason}")
             failed += 1
-            continue
-        if printed and not args.json:
-            print()
-        _print_record(result, args)
-        printed += 1
+        else:
+            if printed and not args.json:
+                print()
+            _print_record(result, args)
+            printed += 1
+        if counting:
+            sys.stderr.write(f"{printed} analyzed, {failed} failed")
+            sys.stderr.flush()
+    if counting:
+        sys.stderr.write("\n")
     if not printed and not failed:
         raise OptionError(f"{' '.join(files)}: no transcript file there (hidden and .json files are skipped)")
     return 1 if failed else 0

@@ -331,3 +331,13 @@ def test_cli_analyze_several_files_print_a_summary_each(tmp_path, capsys) -> Non
     out = capsys.readouterr().out
     assert out.count("language   zh") == 2
     assert "\n\n" in out  # a blank line between the two
+
+
+def test_cli_analyze_several_files_count_on_a_terminal(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "a.txt").write_text(ZH, encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)  # records to a file, the count to a terminal
+    assert main(["analyze", str(tmp_path), "--json", "--compact"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("1 analyzed, 1 failed\n")
+    assert f"\r\x1b[Kcallnlp: failed: {tmp_path / 'b.txt'}: the file is empty" in err
