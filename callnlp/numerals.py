@@ -38,8 +38,8 @@ def parse_number(raw: str) -> float | None:
     Example:
         >>> [parse_number(s) for s in ("1,100.9亿", "十亿3000万", "三万五", "13万2", "一千多万", "三点五亿")]
         [110090000000.0, 1030000000.0, 35000.0, 132000.0, 10000000.0, 350000000.0]
-        >>> parse_number("百万"), parse_number("三四百")
-        (1000000.0, None)
+        >>> parse_number("百万"), parse_number("三四百"), parse_number("三四")
+        (1000000.0, None, None)
     """
     text = raw.replace(",", "").replace("多", "")
     try:
@@ -106,7 +106,9 @@ def _units(text: str) -> float | None:
         else:
             return None
     if len(positional) > 1:
-        return float(positional)
+        # 二〇二五 and 三〇〇 are read digit by digit; two digits side by side (三四个百分点,
+        # 七八成) say a range, which is no one number
+        return float(positional) if len(positional) > 2 else None
     if pending is None:
         return total
     return total + (pending * unit / 10 if unit >= 100 and not zero else pending)
