@@ -66,8 +66,7 @@ def _read(text: str) -> float | None:
             total, section = total + (section + value) * big, 0.0
     rest = parts[-1]
     if len(parts) > 1 and len(rest) == 1 and _single(rest):
-        last = _BIG.findall(text)[-1]
-        return total + section + _digit(rest) * SCALES[last] / 10  # 三万五 says 5 thousand
+        return total + section + _digit(rest) * SCALES[parts[-2]] / 10  # 三万五 says 5 thousand
     value = _section(rest.lstrip("零〇") if len(parts) > 1 else rest) if rest else 0.0
     return None if value is None else total + section + value
 
