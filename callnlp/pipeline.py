@@ -10,6 +10,7 @@ from dataclasses import replace
 from itertools import accumulate, repeat
 from operator import countOf, is_not, itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from callnlp.answers import AnswerAssessor
 from callnlp.collector import gc_paused
@@ -18,7 +19,7 @@ from callnlp.errors import CallnlpError
 from callnlp.figures import FigureExtractor
 from callnlp.files import Failure, expand
 from callnlp.metadata import check_metadata, infer_metadata, sidecar
-from callnlp.normalize import HAN_CHAR, Document, normalize
+from callnlp.normalize import HAN, Document, normalize
 from callnlp.periods import call_period
 from callnlp.record import (
     Call,
@@ -28,6 +29,7 @@ from callnlp.record import (
     Language,
     QAPair,
     Scope,
+    Section,
     Sentence,
 )
 from callnlp.scoring import LexiconScorer, aggregate
@@ -38,7 +40,8 @@ from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, words
 from callnlp.transformer import TransformerSentiment
 
-_LATIN_CHAR = re.compile("[A-Za-z]")
+_NOT_HAN = re.compile(f"[^{HAN}]+")
+_NOT_LATIN = re.compile("[^A-Za-z]+")
 
 MIXED_SHARE = 0.1
 """A call is `mixed` when the sentences of each language hold at least this share of its
@@ -123,8 +126,7 @@ class Analyzer:
         doc.offsets)`) may have been cut already: the spaCy tokenizer hands over its own.
         `metadata` wins over what the text says, as in `__call__`."""
         structure = self.structure(doc)
-        spans, language = self._sentences(doc, structure.blocks)
-        sentences = [s for s, _ in spans]
+        pieces, language = self._sentences(doc, structure.blocks)
         if tokens is None:
             tokens = self.tokenizer(doc.text, doc.offsets)
         speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
@@ -134,8 +136,8 @@ class Analyzer:
             meta = replace(meta, **metadata)
         # a period the file is named with is evidence; the text's own quarter a reading of it
         year, quarter = (int(meta.period[:4]), int(meta.period[5])) if meta.period else call_period(doc.text)
-        figures = self._figures(doc, spans, FigureExtractor(year, quarter))
-        sentences = self._score(sentences, tokens, figures)
+        figures = self._figures(doc, pieces, FigureExtractor(year, quarter))
+        sentences = self._score(pieces, tokens, figures)
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
@@ -152,7 +154,7 @@ class Analyzer:
             call=call,
             sentences=tuple(sentences),
             turns=structure.turns,
-            qa_pairs=self._assess(doc, spans, structure.qa_pairs),
+            qa_pairs=self._assess(doc, pieces, structure.qa_pairs),
             figures=tuple(figures),
             aggregates=aggregate(sentences, structure.turns),
         )
@@ -164,7 +166,7 @@ class Analyzer:
         )
         return replace(result, signals=signals, aggregates=aggregates)
 
-    def _score(self, sentences: list[Sentence], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
+    def _score(self, sentences: list[_Piece], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
         """The sentences with their scores and token counts."""
         starts = list(map(itemgetter(1), tokens))
         counted = list(
@@ -185,79 +187,86 @@ class Analyzer:
             for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
         ]  # fmt: skip
 
-    def _assess(
-        self, doc: Document, spans: list[tuple[Sentence, int]], pairs: tuple[QAPair, ...]
-    ) -> tuple[QAPair, ...]:
+    def _assess(self, doc: Document, pieces: list[_Piece], pairs: tuple[QAPair, ...]) -> tuple[QAPair, ...]:
         """The pairs with their answers judged; evasion cues point into the original file."""
-        said: dict[int | None, list[tuple[Sentence, int]]] = {}
-        for sentence, nstart in spans:
-            said.setdefault(sentence.turn, []).append((sentence, nstart))
+        said: dict[int | None, list[_Piece]] = {}
+        for piece in pieces:
+            said.setdefault(piece.turn, []).append(piece)
         out = []
         for pair in pairs:
             parts = [part for turn in pair.answers for part in said.get(turn, ())]
             if not parts:
                 out.append(pair)
                 continue
-            answer = "\n".join(s.text for s, _ in parts)
-            starts = list(accumulate((len(s.text) + 1 for s, _ in parts[:-1]), initial=0))
-            question = " ".join(s.text for s, _ in said.get(pair.question, ()))
+            answer = "\n".join(s.text for s in parts)
+            starts = list(accumulate((len(s.text) + 1 for s in parts[:-1]), initial=0))
+            question = " ".join(s.text for s in said.get(pair.question, ()))
             judged = self.answers(question, answer, normalized=True)
             cues = []
             for cue in judged.evasion_cues:
                 i = bisect_left(starts, cue.start + 1) - 1  # the answer sentence the cue is in
-                sentence, nstart = parts[i]
-                local = cue.start - starts[i], min(cue.end - starts[i], len(sentence.text))
-                start, end = doc.span(nstart + local[0], nstart + local[1])
+                piece = parts[i]
+                local = cue.start - starts[i], min(cue.end - starts[i], len(piece.text))
+                start, end = doc.span(piece.nstart + local[0], piece.nstart + local[1])
                 cues.append(replace(cue, start=start, end=end))
             out.append(replace(pair, directness=judged.directness, specificity=judged.specificity,
                                evasion_cues=tuple(cues)))  # fmt: skip
         return tuple(out)
 
-    def _figures(
-        self, doc: Document, spans: list[tuple[Sentence, int]], extract: FigureExtractor
-    ) -> list[Figure]:
+    def _figures(self, doc: Document, pieces: list[_Piece], extract: FigureExtractor) -> list[Figure]:
         out: list[Figure] = []
-        found = extract.each([s.text for s, _ in spans], [s.turn for s, _ in spans])
-        for (sentence, nstart), figures in zip(spans, found, strict=True):
+        found = extract.each([s.text for s in pieces], [s.turn for s in pieces])
+        for piece, figures in zip(pieces, found, strict=True):
             for f in figures:
-                start, end = doc.span(nstart + f.start, nstart + f.end)
+                start, end = doc.span(piece.nstart + f.start, piece.nstart + f.end)
                 line = doc.source.line(start)
-                out.append(
-                    replace(f, start=start, end=end, line=line, turn=sentence.turn, sentence=sentence.index)
-                )
+                out.append(replace(f, start=start, end=end, line=line, turn=piece.turn, sentence=piece.index))
         return out
 
-    def _sentences(
-        self, doc: Document, blocks: tuple[Block, ...]
-    ) -> tuple[list[tuple[Sentence, int]], Language]:
-        """The sentences of every block, each with its start in the normalized text, and
-        the language of the whole text."""
-        out: list[tuple[Sentence, int]] = []
+    def _sentences(self, doc: Document, blocks: tuple[Block, ...]) -> tuple[list[_Piece], Language]:
+        """The sentences of every block, unscored, and the language of the whole text."""
+        out: list[_Piece] = []
         previous: Language | None = None
         weight: Counter[Language] = Counter()
         for block in blocks:
-            piece = doc.text[block.start : block.end]
-            for start, end in split_sentences(piece, self.max_sentence_chars):
-                text = piece[start:end]
+            chunk = doc.text[block.start : block.end]
+            for start, end in split_sentences(chunk, self.max_sentence_chars):
+                text = chunk[start:end]
                 zh, en = _weights(text)
                 # a sentence without letters (a figure, a dash) is in the language around it
                 lang = (Language.ZH if zh >= en else Language.EN) if zh or en else previous
                 previous = lang
                 if lang is not None:
                     weight[lang] += max(zh, en)
-                ostart, oend = doc.span(block.start + start, block.start + end)
+                nstart = block.start + start
+                ostart, oend = doc.span(nstart, block.start + end)
                 line = doc.source.line(ostart)
-                sentence = Sentence(
-                    len(out), block.turn, line, ostart, oend, text, lang, section=block.section
+                out.append(
+                    _Piece(len(out), block.turn, line, ostart, oend, text, lang, block.section, nstart)
                 )
-                out.append((sentence, block.start + start))
         return out, _language(weight[Language.ZH], weight[Language.EN])
+
+
+class _Piece(NamedTuple):
+    """A sentence before it is scored, with where it starts in the normalized text. A tuple:
+    the `Sentence` is made once, with its scores, and a frozen dataclass costs five times
+    as much to make."""
+
+    index: int
+    turn: int | None
+    line: int
+    start: int
+    end: int
+    text: str
+    lang: Language | None
+    section: Section | None
+    nstart: int
 
 
 def _weights(text: str) -> tuple[int, int]:
     """(Chinese, English) weight of a text: a Han character counts as much as three Latin
     letters, about what each carries."""
-    return 3 * len(HAN_CHAR.findall(text)), len(_LATIN_CHAR.findall(text))
+    return 3 * len(_NOT_HAN.sub("", text)), len(_NOT_LATIN.sub("", text))
 
 
 def _language(zh: int, en: int) -> Language:
