@@ -267,15 +267,19 @@ class _Lookup(dict):
     cached, so a text's tokens are looked up at C speed.
     """
 
-    def __init__(self, index: dict[str, _Start], inner: dict[str, tuple]) -> None:
-        super().__init__(index)
+    def __init__(self, inner: dict[str, tuple]) -> None:
+        super().__init__()
+        self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
+        self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
+        self._sizes = sorted({len(term) for term in inner})
+
+    def add(self, index: dict[str, _Start]) -> None:
+        """Add the lexicon's entries by their first token, then the clause breaks and marks."""
+        self.update(index)
         for text in _BREAKS:
             self.setdefault(text, _Start([])).brk = True
         for text, mark in _MARKS.items():
             self.setdefault(text, _Start([])).mark = mark
-        self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
-        self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
-        self._sizes = sorted({len(term) for term in inner})
 
     def __missing__(self, text: str) -> _Start | None:
         found = None
@@ -628,21 +632,20 @@ float to decimal places goes through its decimal digits."""
 def _index(tokenizer: Tokenizer) -> _Lookup:
     """The lexicon cut by `tokenizer`, made once per tokenizer and shared by every scorer."""
     lexicon = _lexicon()
-    inner = {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
-    rank = {t: n for n, t in enumerate(sorted(inner, key=len, reverse=True))}  # longest first
+    lookup = _Lookup(
+        {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
+    )
     index: dict[str, list[_Entry]] = {}
     for (term, categories), tokens in zip(lexicon.items(), tokenizer.each(list(lexicon)), strict=True):
         parts = tuple(t.text.lower() for t in tokens)
         if not _tone_or_hedge(categories) and _MASK not in dict(categories):
             # A metric or phrase holding a tone word keeps its tone: 净亏损, net loss.
             within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
-            # the longest inner term it holds, from its substrings: testing every inner term
-            # against every term took a fifth of the start-up of an analyzing process
-            held = {term[a:b] for a in range(len(term)) for b in range(a + 2, len(term) + 1)} - {term}
-            within += sorted(held & rank.keys(), key=rank.__getitem__)[:1]
+            within += [inner for inner, _ in lookup._held(term) if inner != term][:1]  # the longest
             categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
         index.setdefault(parts[0], []).append(_Entry(parts, categories))
-    return _Lookup({first: _Start(options) for first, options in index.items()}, inner)
+    lookup.add({first: _Start(options) for first, options in index.items()})
+    return lookup
 
 
 def _tone_or_hedge(categories: tuple[tuple[str, float], ...]) -> bool:
