@@ -25,9 +25,9 @@ _LAZY = {
     "callnlp.answers": ["AnswerAssessment", "AnswerAssessor", "assess_answer"],
     "callnlp.embed": ["Embedder"],
     "callnlp.errors": [
-        "BinaryInputError", "CallnlpError", "DecodeError", "EmptyInputError", "InputError",
-        "InputNotFoundError", "InputTooLargeError", "LabeledDataError", "MissingDependencyError",
-        "ModelError", "OutputError", "StoreError",
+        "BinaryInputError", "CallnlpError", "ClusterError", "DecodeError", "EmptyInputError",
+        "InputError", "InputNotFoundError", "InputTooLargeError", "LabeledDataError",
+        "MissingDependencyError", "ModelError", "OutputError", "StoreError", "WorkerError",
     ],
     "callnlp.display": ["display"],
     "callnlp.evaluate": ["Evaluation", "Task", "evaluate"],

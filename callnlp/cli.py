@@ -43,7 +43,8 @@ A sidecar FILE.json next to the transcript ({"company": ..., "ticker": ..., "dat
 examples:
   callnlp analyze corpora/calls/en_fool_helios_q2_2025.txt
   callnlp analyze transcript.txt --json > record.json
-  callnlp analyze calls/ --json --compact > records.jsonl   # JSON Lines, one process
+  callnlp analyze calls/ --json --compact > records.jsonl   # JSON Lines, in the files' order
+  callnlp analyze 'calls/**/*.txt' --workers 1              # one process, one file at a time
   cat transcript.txt | callnlp analyze -
   callnlp analyze call.txt --sentiment-model ./finbert   # needs torch and transformers
 """
@@ -252,8 +253,9 @@ def _parser() -> argparse.ArgumentParser:
         help="analyze transcripts and print a summary or the full record of each",
         description="Analyze transcript files (UTF-8/16, GB18030, Big5, HTML...) and print "
         "a readable summary of each, or with --json the whole analysis record (with several "
-        "files, --json --compact: one record a line, JSON Lines). A file that cannot be read "
-        "is named with its reason and the rest go on (exit 1).",
+        "files, --json --compact: one record a line, JSON Lines). Several files are analyzed "
+        "in worker processes, a file each, and printed in the files' order. A file that cannot "
+        "be read is named with its reason and the rest go on (exit 1).",
         epilog=_ANALYZE_EXAMPLE,
     )
     p.add_argument(
@@ -264,6 +266,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the full record as JSON")
     p.add_argument("--compact", action="store_true", help=_COMPACT_HELP)
+    _workers_option(p, "with several files, ")
     _max_mb_option(p)
     _sentiment_options(p)
     p.set_defaults(run=_analyze)
@@ -297,9 +300,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="transcript files, folders or glob patterns")
     p.add_argument("--db", metavar="URL", help=_DB_HELP)
-    p.add_argument(
-        "--workers", type=int, metavar="N", help="analysis processes (default: the number of cores)"
-    )
+    _workers_option(p)
     p.add_argument(
         "--scheduler",
         metavar="tcp://HOST:8786",
@@ -427,6 +428,22 @@ def _megabytes(text: str) -> int:
     return int(mb * 1024 * 1024)
 
 
+def _processes(text: str) -> int:
+    """A --workers value."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes; give 1 or more, e.g. 2")
+    return int(text)
+
+
+def _workers_option(p: argparse.ArgumentParser, when: str = "") -> None:
+    p.add_argument(
+        "--workers",
+        type=_processes,
+        metavar="N",
+        help=f"{when}analysis processes, each a file at a time (default: the number of cores)",
+    )
+
+
 def _max_mb_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-mb",
@@ -505,7 +522,7 @@ def _analyze(args: argparse.Namespace) -> int:
     # a count on the terminal while the records go to a file or a pipe
     counting = sys.stderr.isatty() and not sys.stdout.isatty()
     printed = failed = 0
-    for result in analyzer.each(files):  # each record printed as soon as it is made
+    for result in analyzer.each(files, workers=args.workers):  # each record printed when it is made
         if counting:
             sys.stderr.write("\r\x1b[K")  # the count's line is cleared before a message
         if isinstance(result, Failure):

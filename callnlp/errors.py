@@ -64,3 +64,7 @@ class OutputError(CallnlpError):
 
 class ClusterError(CallnlpError):
     """The Dask cluster an ingest runs on cannot be reached, or was lost."""
+
+
+class WorkerError(CallnlpError):
+    """A local worker process died (killed, out of memory) before it finished its work."""

@@ -17,18 +17,20 @@ import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from callnlp.embed import Embedder
-from callnlp.errors import CallnlpError, InputError, OptionError
+from callnlp.errors import CallnlpError, InputError, OptionError, WorkerError
 from callnlp.files import Failure, expand
 from callnlp.metadata import check_date, sidecar
 from callnlp.schema import Rows, rows
 from callnlp.store import EventStore
 from callnlp.text import DEFAULT_MAX_BYTES, call_id, read_file
+from callnlp.workers import default_signals
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -270,8 +272,14 @@ def _analyze_all(
     if workers == 1 or count <= 1:
         yield from _windowed(jobs, lambda job: _finished(_analyze_one(job, embed)), lambda: 1)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from _windowed(jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: 4 * workers)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=default_signals) as pool:
+            yield from _windowed(jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: 4 * workers)
+    except BrokenProcessPool:
+        raise WorkerError(
+            "a worker process died (killed, or out of memory?); every stored call is whole: run "
+            "again to go on (stored calls are skipped), with fewer --workers if memory is short"
+        ) from None
 
 
 def _windowed(

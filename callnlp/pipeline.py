@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -15,7 +16,7 @@ from typing import NamedTuple
 from callnlp.answers import AnswerAssessor
 from callnlp.collector import gc_paused
 from callnlp.embed import Embedder
-from callnlp.errors import CallnlpError
+from callnlp.errors import CallnlpError, OptionError
 from callnlp.figures import FigureExtractor
 from callnlp.files import Failure, expand
 from callnlp.metadata import check_metadata, infer_metadata, sidecar
@@ -39,6 +40,7 @@ from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, words
 from callnlp.transformer import TransformerSentiment
+from callnlp.workers import in_order
 
 _NOT_HAN = re.compile(f"[^{HAN}]+")
 _NOT_LATIN = re.compile("[^A-Za-z]+")
@@ -100,23 +102,44 @@ class Analyzer:
             metadata = {**sidecar(Path(source)), **(metadata or {})}
         return self.document(doc, metadata=metadata)
 
-    def each(self, paths: Iterable[str | Path]) -> Iterator[CallAnalysis | Failure]:
-        """Analyze the files that files, folders (recursively) and globs name, one by one
-        (as `callnlp ingest` finds them): each file's record, or a `Failure` that names the
-        file and why, so that a batch goes on past a bad file. Paths that name no file come
-        first.
+    def each(self, paths: Iterable[str | Path], workers: int | None = 1) -> Iterator[CallAnalysis | Failure]:
+        """Analyze the files that files, folders (recursively) and globs name (as `callnlp
+        ingest` finds them): each file's record, or a `Failure` that names the file and why,
+        so that a batch goes on past a bad file, in the order of the files. Paths that name
+        no file come first.
+
+        Args:
+            paths: files, folders and glob patterns.
+            workers: how many files are analyzed at once, each in a worker process forked
+                from this one (None: one per core). With a sentiment model, files are analyzed
+                here one by one: torch spreads its work over the cores itself, and its
+                threads do not survive a fork.
+
+        Raises:
+            OptionError: `workers` is below 1.
+            WorkerError: a worker process died (the records given until then are whole).
 
         Example:
             >>> [type(r).__name__ for r in Analyzer().each(["corpora/calls/en_*.txt", "nope.txt"])]
             ['Failure', 'CallAnalysis', 'CallAnalysis', 'CallAnalysis']
         """
+        if workers is not None and workers < 1:
+            raise OptionError(f"workers must be at least 1, not {workers}")
         files, failed = expand(paths)
         yield from failed
-        for path in files:
-            try:
-                yield self(path)
-            except CallnlpError as exc:
-                yield Failure(str(path), str(exc).removeprefix(f"{path}: "))
+        workers = min(workers or os.cpu_count() or 1, len(files))
+        if workers <= 1 or self.sentiment is not None:
+            yield from map(self._file, files)
+            return
+        self("预热 warm-up。".encode())  # what analysis loads is loaded once, and workers share it
+        yield from in_order(self._file, files, workers)
+
+    def _file(self, path: Path) -> CallAnalysis | Failure:
+        """The record of one file of a batch, or why it has none."""
+        try:
+            return self(path)
+        except CallnlpError as exc:
+            return Failure(str(path), str(exc).removeprefix(f"{path}: "))
 
     @gc_paused
     def document(

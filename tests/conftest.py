@@ -26,6 +26,14 @@ def subcommands() -> dict:
     return dict(sub.choices)
 
 
+def workers_of(pid: int) -> list[int]:
+    """The pool workers of a process: its children forked from it (the same command line;
+    Linux's /proc)."""
+    own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if Path(f"/proc/{c}/cmdline").read_bytes() == own]
+
+
 def seed_paths() -> list[Path]:
     return sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
 

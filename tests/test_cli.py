@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -266,6 +268,8 @@ BAD_INVOCATIONS = [
     (["show", "ffffffff", "--db", "{db}"], "no stored call matches"),
     (["analyze", "-"], "<stdin>: the file is empty"),
     (["analyze", "{dir}/calls/zh.txt", "--max-mb", "0"], "not a size in MB"),
+    (["analyze", "{dir}/calls", "--workers", "0"], "'0' is not a number of processes"),
+    (["ingest", "{dir}/calls", "--db", "{db}", "--workers", "two"], "'two' is not a number of processes"),
     (["analyze", "{dir}/calls/zh.txt", "--sentiment-model", "./no-such-model"], "no such directory"),
     (["eval", "search", "{dir}/calls/zh.txt", "--db", "{db}"], "callnlp: error:"),
     (["analyze", "{dir}/calls", "--json"], "add --compact"),
@@ -341,3 +345,29 @@ def test_cli_analyze_several_files_count_on_a_terminal(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert err.endswith("1 analyzed, 1 failed\n")
     assert f"\r\x1b[Kcallnlp: failed: {tmp_path / 'b.txt'}: the file is empty" in err
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds the workers in Linux's /proc")
+def test_cli_analyze_a_killed_worker_ends_the_batch_clearly(tmp_path) -> None:
+    from conftest import CORPORA, workers_of
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((CORPORA / "calls").glob("*.txt"))]
+    for i in range(60):  # Chinese, English and interpreted calls, each a little different
+        (tmp_path / f"call_{i:03d}.txt").write_text(
+            texts[i % len(texts)] + f"\nCopy {i}.\n", encoding="utf-8"
+        )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callnlp", "analyze", str(tmp_path), "--json", "--compact", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline() for _ in range(3)]
+    os.kill(workers_of(proc.pid)[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert err.decode().strip().splitlines()[-1].startswith("callnlp: error: a worker process died")
+    records = [json.loads(line) for line in [*lines, *out.splitlines()]]  # every record printed is whole
+    assert 3 <= len(records) < 60
+    assert [r["call"]["source"] for r in records] == [
+        str(tmp_path / f"call_{i:03d}.txt") for i in range(len(records))
+    ]

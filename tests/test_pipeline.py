@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import CORPORA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callnlp import Analyzer, analyze, load, normalize
-from callnlp.errors import InputError, InputTooLargeError
+from callnlp.errors import InputError, InputTooLargeError, OptionError
+from callnlp.files import Failure
 from callnlp.record import Language
 
 
@@ -196,3 +198,28 @@ def _mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_pipeline_damaged_transcripts_give_a_record_or_a_clear_error(case: tuple[str, bytes]) -> None:
     name, data = case
     _check_outcome(data, name)
+
+
+def test_pipeline_each_in_workers_gives_what_one_process_gives(tmp_path) -> None:
+    # the bundled calls (Chinese, English, interpreted) with files that fail between them
+    for path in sorted((CORPORA / "calls").glob("*.txt")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "en_empty.txt").write_bytes(b"")
+    (tmp_path / "zh_binary.txt").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(256)) * 4)
+    paths = [tmp_path, tmp_path / "nope.txt"]
+
+    def records(workers: int) -> list[bytes | Failure]:
+        return [r if isinstance(r, Failure) else r.to_json_bytes() for r in Analyzer().each(paths, workers)]
+
+    alone = records(1)
+    assert records(2) == alone
+    assert [r.path for r in alone if isinstance(r, Failure)] == [
+        str(tmp_path / "nope.txt"), str(tmp_path / "en_empty.txt"), str(tmp_path / "zh_binary.txt")
+    ]  # fmt: skip
+    assert sum(not isinstance(r, Failure) for r in alone) == len(list((CORPORA / "calls").glob("*.txt")))
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_pipeline_each_refuses_no_workers(workers) -> None:
+    with pytest.raises(OptionError, match=f"at least 1, not {workers}"):
+        next(Analyzer().each(["corpora/calls"], workers))

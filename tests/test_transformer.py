@@ -89,3 +89,20 @@ def test_transformer_backend_in_the_pipeline(positive_model: Path) -> None:
     assert model.tone is Tone.POSITIVE
     assert model.hedged
     assert model.cues == lexicon.cues  # hedging stays the lexicon's
+
+
+@pytest.mark.timeout(120, method="thread")  # a model run in a forked worker hangs there
+def test_transformer_batch_runs_the_model_in_this_process(positive_model: Path, tmp_path: Path) -> None:
+    # torch's threads do not survive a fork: with a model, a batch asked for 2 workers runs here
+    for name, text in (("en.txt", "Revenue grew 20%."), ("zh.txt", "收入增长20%。")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    said: list[int] = []  # a forked worker would append to its own copy
+
+    class Recorded(TransformerSentiment):
+        def __call__(self, texts):
+            said.append(len(texts))
+            return super().__call__(texts)
+
+    records = list(Analyzer(sentiment=Recorded(str(positive_model))).each([tmp_path], workers=2))
+    assert [r.sentences[0].tone for r in records] == [Tone.POSITIVE, Tone.POSITIVE]
+    assert said == [1, 1]  # both files' sentences, here
