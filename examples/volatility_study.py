@@ -10,7 +10,9 @@ How it fits, so that signals carrying nothing cost (almost) nothing:
 2. a ridge regression of what the floor leaves (its out-of-fold residuals) on the signals:
    standardized, counts as log(1 + n), a missing value set to the mean;
 3. each ridge strength is chosen by 10-fold cross-validation over the calls of the train
-   and dev splits, and both are then fitted on those calls.
+   and dev splits, and both are then fitted on those calls;
+4. how sure the change is: its 95% interval over the test calls resampled (bootstrap). An
+   interval that holds 0 is a change the test split cannot tell from none.
 
     callnlp ingest ../shared/dev/maec15/calls --db maec.db
     callnlp signals --db maec.db -o maec.csv
@@ -46,6 +48,8 @@ MIN_SUPPORT = 0.05
 value: an event two calls in six hundred mention cannot be learned, and standardized it
 puts a large weight on those two calls."""
 KEY = ["ticker", "date"]
+RESAMPLES = 2000
+"""Bootstrap resamples of the test calls for the interval of the change in MSE."""
 
 
 def read_signals(path: Path) -> pd.DataFrame:
@@ -77,6 +81,17 @@ def _support(values: pd.Series) -> float:
     """The share of values other than the commonest one."""
     counts = values.dropna().value_counts()
     return 1 - counts.iloc[0] / len(values) if len(counts) else 0.0
+
+
+def change_interval(
+    y: np.ndarray, floor: np.ndarray, both: np.ndarray, resamples: np.ndarray
+) -> tuple[float, float]:
+    """The 95% interval of the relative change in MSE from `floor` to `both` over the rows
+    of `resamples` (each a resample of the calls, drawn with replacement)."""
+    floor_error, both_error = (y - floor) ** 2, (y - both) ** 2
+    changes = both_error[resamples].mean(axis=1) / floor_error[resamples].mean(axis=1) - 1
+    low, high = np.percentile(changes, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
@@ -116,13 +131,15 @@ def study(signals: pd.DataFrame, labels: pd.DataFrame, top: int = 5) -> str:
     text = signal_frame.to_numpy()
     folds = np.random.default_rng(0).permutation(int(fitting.sum())) % FOLDS
     fit_rows, test_rows = fitting.to_numpy(), ~fitting.to_numpy()
+    tested = int(test_rows.sum())
+    resamples = np.random.default_rng(1).integers(0, tested, size=(RESAMPLES, tested))
     lines = [
         f"{len(data)} of {len(labels)} labelled calls have signals "
         f"({', '.join(f'{s} {n}' for s, n in data['split'].value_counts().items())}); "
         f"{text.shape[1]} signals used",
         "",
-        "| tau | past volatility only (MSE) | past + callnlp signals | change |",
-        "|---|---|---|---|",
+        "| tau | past volatility only (MSE) | past + callnlp signals | change | 95% interval |",
+        "|---|---|---|---|---|",
     ]
     weights = None
     for tau in TAUS:
@@ -132,7 +149,11 @@ def study(signals: pd.DataFrame, labels: pd.DataFrame, top: int = 5) -> str:
         text_coef, text_intercept, _ = fit(text[fit_rows], y[fit_rows] - floor_oof, folds)
         both = floor + text @ text_coef + text_intercept
         base, mixed = (float(np.mean((y[test_rows] - p[test_rows]) ** 2)) for p in (floor, both))
-        lines.append(f"| {tau} | {base:.4f} | {mixed:.4f} | {100 * (mixed / base - 1):+.1f}% |")
+        low, high = change_interval(y[test_rows], floor[test_rows], both[test_rows], resamples)
+        lines.append(
+            f"| {tau} | {base:.4f} | {mixed:.4f} | {100 * (mixed / base - 1):+.1f}% "
+            f"| {100 * low:+.1f}% to {100 * high:+.1f}% |"
+        )
         if weights is None:
             weights = pd.Series(text_coef, index=signal_frame.columns)
     assert weights is not None

@@ -33,6 +33,12 @@ def _changes(report: str) -> dict[int, float]:
     }
 
 
+def _intervals(report: str) -> dict[int, tuple[float, float]]:
+    """tau -> the 95% interval of the change the report's table shows, in percent."""
+    found = re.findall(r"^\| (\d+) \|.*\| ([-+][\d.]+)% to ([-+][\d.]+)% \|$", report, re.M)
+    return {int(t): (float(low), float(high)) for t, low, high in found}
+
+
 def _synthetic(weight: float, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Labels whose future volatility is past volatility plus `weight` x one signal plus
     noise, and the signal table `callnlp signals` would write for them."""
@@ -60,13 +66,18 @@ def _synthetic(weight: float, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame
 def test_examples_study_finds_a_signal_that_carries_information() -> None:
     report = _study().study(*_synthetic(weight=0.3))
     assert all(change < -20 for change in _changes(report).values()), report
+    intervals = _intervals(report)
+    assert len(intervals) == 4
+    assert all(low < _changes(report)[tau] < high < -10 for tau, (low, high) in intervals.items()), report
     assert "hedging_call" in report.split("most weight")[1].splitlines()[1]
 
 
 def test_examples_study_costs_nothing_for_signals_that_carry_none() -> None:
-    changes = _changes(_study().study(*_synthetic(weight=0.0)))
+    report = _study().study(*_synthetic(weight=0.0))
+    changes = _changes(report)
     assert len(changes) == 4
     assert all(change <= 1.0 for change in changes.values()), changes
+    assert all(low <= 0.05 and high >= -0.05 for low, high in _intervals(report).values()), report
 
 
 @pytest.mark.slow
