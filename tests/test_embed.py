@@ -35,6 +35,26 @@ def test_embed_vectors_have_unit_length(model_dir: str) -> None:
     assert (Embedder(model_dir).encode([])).shape == (0, 384)
 
 
+def test_embed_a_query_runs_on_one_thread_and_a_batch_on_all(model_dir: str, monkeypatch) -> None:
+    import torch
+
+    embedder = Embedder(model_dir)
+    threads: list[int] = []
+    encode = embedder._model.encode
+    monkeypatch.setattr(
+        embedder._model, "encode", lambda *a, **k: threads.append(torch.get_num_threads()) or encode(*a, **k)
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # as on a 2-core machine, whatever this one has
+    try:
+        embedder.encode(["capex guidance"])
+        embedder.encode(["营收增长。"] * 100)
+        assert threads == [1, 2]
+        assert torch.get_num_threads() == 2  # set back for the rest of the process
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_embed_semantic_search_finds_what_words_miss(tmp_path: Path, model_dir: str) -> None:
     (tmp_path / "call.txt").write_text(CALL, encoding="utf-8")
     db = str(tmp_path / "calls.db")
