@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import atexit
 import os
+import secrets
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-PG_URL = os.environ.get("CALLNLP_TEST_PG", "postgresql://callnlp:callnlp@127.0.0.1/callnlp_test")
+PG_SERVER = os.environ.get("CALLNLP_TEST_PG", "postgresql://callnlp:callnlp@127.0.0.1/callnlp_test")
+"""The test server and a database on it (.ci/postgres makes both): each test run works in a
+database of its own made there, so that two runs (two CI jobs, a developer beside CI)
+never drop each other's tables."""
 PG_TABLES = ("embeddings", "signals", "aggregates", "qa_pairs", "figures", "cues", "sentences", "turns", "calls",
              "callnlp_meta")  # fmt: skip
 
@@ -58,15 +64,42 @@ def seed(seeds: list[Path]):
 
 
 def postgres() -> str:
-    """The test server's URL with its tables dropped, or a skip saying why there is none.
+    """The URL of this run's database on the test server, its tables dropped, or a skip
+    saying why there is none.
 
     .ci/postgres starts the server; CALLNLP_TEST_PG points elsewhere.
     """
     psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
     try:
-        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+        url = _run_database()
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
             for table in PG_TABLES:
                 conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
     except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at {PG_URL} ({str(exc).strip()}); run .ci/postgres")
-    return PG_URL
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER} ({str(exc).strip()}); run .ci/postgres")
+    return url
+
+
+@cache
+def _run_database() -> str:
+    """A database made for this test run, dropped when the run ends; the server's own
+    database when the role may not make one."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"callnlp_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_SERVER, connect_timeout=3, autocommit=True) as conn:
+        try:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.errors.InsufficientPrivilege:
+            return PG_SERVER
+    atexit.register(_drop_database, name)
+    # pgvector: the store runs CREATE EXTENSION itself, as it does for a user
+    return make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_SERVER, connect_timeout=3, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a worker's pool may be open

@@ -5,7 +5,7 @@ from contextlib import closing
 from dataclasses import replace
 
 import pytest
-from conftest import PG_URL, postgres
+from conftest import postgres
 
 from callnlp import analyze
 from callnlp.errors import OptionError, StoreError
@@ -228,7 +228,7 @@ def test_store_migrates_a_version_5_store_with_embeddings(engine, tmp_path, reco
     else:
         import psycopg
 
-        with psycopg.connect(PG_URL, autocommit=True) as db:
+        with psycopg.connect(url, autocommit=True) as db:
             blobs = dict(
                 db.execute("SELECT call_id || ':' || sentence, vector::text FROM embeddings").fetchall()
             )
