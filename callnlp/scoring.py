@@ -49,6 +49,7 @@ from callnlp.embed import Embedder
 from callnlp.errors import ResourceError
 from callnlp.figures import metric_goods
 from callnlp.head import Head, features, shipped
+from callnlp.normalize import HAN_CHAR
 from callnlp.offsets import OffsetMap
 from callnlp.record import Aggregate, Cue, CueKind, Scope, Sentence, Tone, Turn
 from callnlp.resources import lines
@@ -265,17 +266,45 @@ class _Lookup(dict):
     管理费用 as 费用. A clause break finds a `_Start` too, whether or not a term starts
     with it, so the pass that finds the terms finds the breaks between them. Answers are
     cached, so a text's tokens are looked up at C speed.
+
+    The terms that hold Chinese are cut when a text first holds Chinese (`with_han`):
+    cutting them loads jieba's dictionary, which an English call never needs otherwise
+    (a fifth of a second of its start-up).
     """
 
-    def __init__(self, inner: dict[str, tuple]) -> None:
+    def __init__(self, lexicon: dict[str, tuple], tokenizer: Tokenizer) -> None:
         super().__init__()
+        self._lexicon, self._tokenizer = lexicon, tokenizer
+        inner = {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
         self._inner = sorted(inner.items(), key=lambda item: -len(item[0]))
         self._rank = {term: n for n, (term, _) in enumerate(self._inner)}  # its place in _inner
         self._sizes = sorted({len(term) for term in inner})
+        self._entries: dict[str, list[_Entry]] = {}  # by first token
+        self._han = [term for term in lexicon if HAN_CHAR.search(term)]
+        self._cut([term for term in lexicon if not HAN_CHAR.search(term)])
 
-    def add(self, index: dict[str, _Start]) -> None:
-        """Add the lexicon's entries by their first token, then the clause breaks and marks."""
-        self.update(index)
+    def with_han(self) -> _Lookup:
+        """The lookup with the terms that hold Chinese, cut the first time it is asked."""
+        if self._han:
+            terms, self._han = self._han, []
+            self._cut(terms)
+        return self
+
+    def _cut(self, terms: list[str]) -> None:
+        """Add the entries of lexicon terms, then the clause breaks and marks."""
+        lexicon = self._lexicon
+        for term, tokens in zip(terms, self._tokenizer.each(terms), strict=True):
+            categories = lexicon[term]
+            parts = tuple(t.text.lower() for t in tokens)
+            if not _tone_or_hedge(categories) and _MASK not in dict(categories):
+                # A metric or phrase holding a tone word keeps its tone: 净亏损, net loss.
+                within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
+                within += [inner for inner, _ in self._held(term) if inner != term][:1]  # the longest
+                categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
+            self._entries.setdefault(parts[0], []).append(_Entry(parts, categories))
+        # every start made anew: an answer remembered for a word (AI, from ai) may change
+        self.clear()
+        self.update({first: _Start(options) for first, options in self._entries.items()})
         for text in _BREAKS:
             self.setdefault(text, _Start([])).brk = True
         for text, mark in _MARKS.items():
@@ -430,7 +459,10 @@ class LexiconScorer:
         """
         # One C-level pass finds the few tokens that start a cue; only the sentences that
         # hold one are looked at word by word.
-        found = list(map(self._lookup.__getitem__, map(itemgetter(0), tokens)))
+        lookup = self._lookup
+        if "zh" in map(itemgetter(3), tokens):  # a token's language: Chinese terms are needed
+            lookup.with_han()
+        found = list(map(lookup.__getitem__, map(itemgetter(0), tokens)))
         starts = list(compress(_indices(len(found)), found))
         bounds = list(bounds)
         scores = [_PLAIN] * len(bounds)
@@ -631,21 +663,7 @@ float to decimal places goes through its decimal digits."""
 @cache
 def _index(tokenizer: Tokenizer) -> _Lookup:
     """The lexicon cut by `tokenizer`, made once per tokenizer and shared by every scorer."""
-    lexicon = _lexicon()
-    lookup = _Lookup(
-        {t: cats for t, cats in lexicon.items() if len(t) > 1 and t[0] >= "\u3400" and _inner(cats)}
-    )
-    index: dict[str, list[_Entry]] = {}
-    for (term, categories), tokens in zip(lexicon.items(), tokenizer.each(list(lexicon)), strict=True):
-        parts = tuple(t.text.lower() for t in tokens)
-        if not _tone_or_hedge(categories) and _MASK not in dict(categories):
-            # A metric or phrase holding a tone word keeps its tone: 净亏损, net loss.
-            within = [p for p in parts if p in lexicon] if len(parts) > 1 else []
-            within += [inner for inner, _ in lookup._held(term) if inner != term][:1]  # the longest
-            categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
-        index.setdefault(parts[0], []).append(_Entry(parts, categories))
-    lookup.add({first: _Start(options) for first, options in index.items()})
-    return lookup
+    return _Lookup(_lexicon(), tokenizer)
 
 
 def _tone_or_hedge(categories: tuple[tuple[str, float], ...]) -> bool:

@@ -257,3 +257,29 @@ def test_scoring_offset_contrast(score, text: str, tone: Tone) -> None:
 def test_scoring_lookalike_cues(score, text: str, tone: Tone, hedged: bool) -> None:
     result = score(text)
     assert (result.tone, result.hedged) == (tone, hedged)
+
+
+def test_scoring_an_english_text_needs_no_chinese_dictionary() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; from callnlp import analyze; analyze({!r}.encode()); print('rjieba' in sys.modules)"
+    )
+    for text, loads in (("Revenue grew 20%. Demand may be lumpy.", "False"), ("营收增长20%。", "True")):
+        done = subprocess.run([sys.executable, "-c", program.format(text)], capture_output=True, text=True)
+        assert done.stdout.strip() == loads, done.stderr
+
+
+def test_scoring_chinese_terms_cut_late_score_as_cut_first() -> None:
+    from callnlp.tokenize import Tokenizer
+
+    # mixed-script terms (EBITDA利润率) share a first token with English ones, whose casings
+    # (EBITDA) the lookup remembers from the English text scored first
+    sentences = [text for text, _ in TONE] + ["EBITDA利润率提升至30%。", "Adjusted EBITDA margin fell."]
+    late, first = LexiconScorer(Tokenizer()), LexiconScorer(Tokenizer())  # an index each
+    late("EBITDA margin fell. Revenue grew, but AI demand may be lumpy.")
+    first("营收增长。")
+    assert [late(s) for s in sentences] == [first(s) for s in sentences]
+    lookup = late._lookup
+    assert all(lookup[k] is lookup[k.lower()] for k in ("EBITDA", "Revenue", "AI"))
