@@ -131,7 +131,9 @@ class Analyzer:
         if workers <= 1 or self.sentiment is not None:
             yield from map(self._file, files)
             return
-        self("预热 warm-up。".encode())  # what analysis loads is loaded once, and workers share it
+        # what analysis loads is loaded once, here, and the workers share it (whatever the
+        # size limit: an analyzer of the same parts and the default one)
+        Analyzer(self.tokenizer, scorer=self.scorer, answers=self.answers)("预热 warm-up。".encode())
         yield from in_order(self._file, files, workers)
 
     def _file(self, path: Path) -> CallAnalysis | Failure:

@@ -177,9 +177,14 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 def _too_large(name: str, size: int, limit: int) -> str:
     return (
-        f"{name}: {size / _MB:.1f} MB is over the {limit / _MB:.1f} MB limit for one transcript; "
+        f"{name}: {_size(size)} is over the {_size(limit)} limit for one transcript; "
         "split it, or raise the limit (--max-mb, or load(..., max_bytes=...))"
     )
+
+
+def _size(n: int) -> str:
+    """A size as a message gives it: in MB, or in bytes where MB would round to 0.0."""
+    return f"{n / _MB:.1f} MB" if n >= _MB / 20 else f"{n:,} bytes"
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[str]]:

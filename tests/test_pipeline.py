@@ -213,6 +213,10 @@ def test_pipeline_each_in_workers_gives_what_one_process_gives(tmp_path) -> None
 
     alone = records(1)
     assert records(2) == alone
+    # a size limit below the warm-up's few bytes fails the files, not the batch
+    tiny = list(Analyzer(max_bytes=10).each(paths, workers=2))
+    assert all(isinstance(r, Failure) for r in tiny)
+    assert "bytes is over the 10 bytes limit" in tiny[-1].reason  # no "0.0 MB over 0.0 MB"
     assert [r.path for r in alone if isinstance(r, Failure)] == [
         str(tmp_path / "nope.txt"), str(tmp_path / "en_empty.txt"), str(tmp_path / "zh_binary.txt")
     ]  # fmt: skip
