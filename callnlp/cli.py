@@ -508,6 +508,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from callnlp.files import Failure
     from callnlp.pipeline import Analyzer
 
+    _check_record_options(args)
     files = args.files
     if "-" in files and len(files) > 1:
         raise OptionError("- reads one transcript from standard input: give it alone, or give only files")
@@ -543,11 +544,15 @@ def _analyze(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _check_record_options(args: argparse.Namespace) -> None:
+    """Refuse options that shape no record, before any work (analyze, show)."""
+    if args.compact and not args.json:
+        raise OptionError("--compact shapes the JSON record; give --json too")
+
+
 def _print_record(result: CallAnalysis, args: argparse.Namespace) -> None:
     """The record as the options ask (the summary, or JSON, indented or on one line), after
     what had to be repaired to read its file."""
-    if args.compact and not args.json:
-        raise OptionError("--compact shapes the JSON record; give --json too")
     for warning in result.call.warnings:
         _say("warning", warning)
     if not args.json:
@@ -711,6 +716,7 @@ def _calls(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    _check_record_options(args)
     with EventStore(args.db, create=False) as store:
         result = store.get(store.find(args.call))
     _print_record(result, args)

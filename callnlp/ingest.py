@@ -30,7 +30,7 @@ from callnlp.metadata import check_date, sidecar
 from callnlp.schema import Rows, rows
 from callnlp.store import EventStore
 from callnlp.text import DEFAULT_MAX_BYTES, call_id, read_file
-from callnlp.workers import default_signals
+from callnlp.workers import WARM_UP, WINDOW, default_signals
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -268,13 +268,15 @@ def _analyze_all(
     # a library's import mid-batch (opencc turns an interrupt during its import into an
     # ImportError, and every later Chinese file failed instead of the batch stopping).
     # Not the embedding model: torch's thread pools do not survive a fork (workers hang).
-    _analyze_one(_Job("warm-up", "预热 warm-up。".encode(), {}), None)
+    _analyze_one(_Job("warm-up", WARM_UP, {}), None)
     if workers == 1 or count <= 1:
         yield from _windowed(jobs, lambda job: _finished(_analyze_one(job, embed)), lambda: 1)
         return
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=default_signals) as pool:
-            yield from _windowed(jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: 4 * workers)
+            yield from _windowed(
+                jobs, lambda job: pool.submit(_analyze_one, job, embed), lambda: WINDOW * workers
+            )
     except BrokenProcessPool:
         raise WorkerError(
             "a worker process died (killed, or out of memory?); every stored call is whole: run "

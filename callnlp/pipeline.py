@@ -40,7 +40,7 @@ from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
 from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, words
 from callnlp.transformer import TransformerSentiment
-from callnlp.workers import in_order
+from callnlp.workers import WARM_UP, in_order
 
 _NOT_HAN = re.compile(f"[^{HAN}]+")
 _NOT_LATIN = re.compile("[^A-Za-z]+")
@@ -131,9 +131,8 @@ class Analyzer:
         if workers <= 1 or self.sentiment is not None:
             yield from map(self._file, files)
             return
-        # what analysis loads is loaded once, here, and the workers share it (whatever the
-        # size limit: an analyzer of the same parts and the default one)
-        Analyzer(self.tokenizer, scorer=self.scorer, answers=self.answers)("预热 warm-up。".encode())
+        # an analyzer of the same parts with the default size limit, whatever this one's
+        Analyzer(self.tokenizer, scorer=self.scorer, answers=self.answers)(WARM_UP)
         yield from in_order(self._file, files, workers)
 
     def _file(self, path: Path) -> CallAnalysis | Failure:

@@ -267,7 +267,7 @@ class _Lookup(dict):
     with it, so the pass that finds the terms finds the breaks between them. Answers are
     cached, so a text's tokens are looked up at C speed.
 
-    The terms that hold Chinese are cut when a text first holds Chinese (`with_han`):
+    The terms that hold Chinese are cut when a text first holds Chinese (`for_tokens`):
     cutting them loads jieba's dictionary, which an English call never needs otherwise
     (a fifth of a second of its start-up).
     """
@@ -283,9 +283,10 @@ class _Lookup(dict):
         self._han = [term for term in lexicon if HAN_CHAR.search(term)]
         self._cut([term for term in lexicon if not HAN_CHAR.search(term)])
 
-    def with_han(self) -> _Lookup:
-        """The lookup with the terms that hold Chinese, cut the first time it is asked."""
-        if self._han:
+    def for_tokens(self, tokens: Sequence[Token]) -> _Lookup:
+        """The lookup for a text's tokens: with the terms that hold Chinese cut first, when
+        the tokens are the first to hold a Chinese one (once cut, the tokens go unread)."""
+        if self._han and "zh" in map(itemgetter(3), tokens):
             terms, self._han = self._han, []
             self._cut(terms)
         return self
@@ -459,10 +460,7 @@ class LexiconScorer:
         """
         # One C-level pass finds the few tokens that start a cue; only the sentences that
         # hold one are looked at word by word.
-        lookup = self._lookup
-        if "zh" in map(itemgetter(3), tokens):  # a token's language: Chinese terms are needed
-            lookup.with_han()
-        found = list(map(lookup.__getitem__, map(itemgetter(0), tokens)))
+        found = list(map(self._lookup.for_tokens(tokens).__getitem__, map(itemgetter(0), tokens)))
         starts = list(compress(_indices(len(found)), found))
         bounds = list(bounds)
         scores = [_PLAIN] * len(bounds)

@@ -18,8 +18,11 @@ from typing import Any
 from callnlp.errors import WorkerError
 
 WINDOW = 4
-"""Items in flight per worker: enough to keep every worker busy, few enough that memory stays
-flat however long the batch (results wait for the slowest item before them)."""
+"""Items in flight per worker, here and in ingest's pool: enough to keep every worker busy,
+few enough that memory stays flat however long the batch."""
+WARM_UP = "预热 warm-up。".encode()
+"""A transcript in both scripts: analyzing it before the workers fork loads what analysis
+loads (jieba's dictionary, the lexicons, opencc), which the workers then share."""
 
 _task: Callable[[Any], Any] | None = None
 """The task of this worker process, set once as it starts."""
