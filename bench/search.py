@@ -325,7 +325,7 @@ def plain_words(query: str) -> list[str]:
     """The query's words, each quoted for FTS5 (callnlp's tokenizer, lower case, no punctuation)."""
     from callnlp.tokenize import default_tokenizer, words
 
-    return ['"' + w.replace('"', '""') + '"' for w in words(default_tokenizer()(query))]
+    return ['"' + w.lower().replace('"', '""') + '"' for w in words(default_tokenizer()(query))]
 
 
 def plain_query(query: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from callnlp.cli import run
 
-from callnlp.cli import main
-
-sys.exit(main())
+run()

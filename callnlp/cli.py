@@ -7,6 +7,7 @@ code 1, a usage mistake exit code 2.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -19,9 +20,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from callnlp import __version__
+from callnlp.collector import gc_paused
 from callnlp.embed import ENV_MODEL, configured
 from callnlp.errors import CallnlpError, OptionError, OutputError
 from callnlp.evaluate import Task
@@ -169,6 +171,15 @@ examples:
   callnlp eval sentiment my_labels.tsv --sentiment-model ./finbert
   callnlp eval search queries.tsv --db calls.db
 """
+
+
+def run() -> NoReturn:
+    """The `callnlp` command (and `python -m callnlp`): `main`, then the process exits."""
+    code = main()
+    # The system takes back the memory as the process ends; the collector's last pass over
+    # what is left (the loaded dictionaries, lexicons and modules) cost every command 0.06 s.
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -518,7 +529,10 @@ def _analyze(args: argparse.Namespace) -> int:
     analyzer = Analyzer(max_bytes=args.max_bytes, sentiment=_sentiment(args))
     if one:
         source = sys.stdin.buffer.read() if files[0] == "-" else files[0]
-        _print_record(analyzer(source, name="<stdin>" if files[0] == "-" else None), args)
+        name = "<stdin>" if files[0] == "-" else None
+        # The collector stays paused until the record is printed and freed: resumed in
+        # between, its first passes walked the whole record twice, 5% of `analyze --json`.
+        gc_paused(lambda: _print_record(analyzer(source, name=name), args))()
         return 0
     # a count on the terminal while the records go to a file or a pipe
     counting = sys.stderr.isatty() and not sys.stdout.isatty()

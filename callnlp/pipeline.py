@@ -8,8 +8,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from itertools import accumulate, repeat
-from operator import countOf, is_not, itemgetter
+from itertools import accumulate
+from operator import countOf, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,7 +38,7 @@ from callnlp.sentences import MAX_CHARS, split_sentences
 from callnlp.signals import call_signals
 from callnlp.structure import Block, StructureParser
 from callnlp.text import DEFAULT_MAX_BYTES, load
-from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, words
+from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, terms, words
 from callnlp.transformer import TransformerSentiment
 from callnlp.workers import WARM_UP, in_order
 
@@ -193,9 +193,6 @@ class Analyzer:
     def _score(self, sentences: list[_Piece], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
         """The sentences with their scores and token counts."""
         starts = list(map(itemgetter(1), tokens))
-        counted = list(
-            accumulate(map(is_not, map(itemgetter(4), tokens), repeat(TokenKind.PUNCT)), initial=0)
-        )
         bounds = [(bisect_left(starts, s.start), bisect_left(starts, s.end)) for s in sentences]
         guided = frozenset(f.sentence for f in figures if f.kind is Kind.GUIDANCE)
         scores = self.scorer.score(tokens, bounds, guided, [s.text for s in sentences])
@@ -205,8 +202,8 @@ class Analyzer:
         return [
             Sentence(
                 s.index, s.turn, s.line, s.start, s.end, s.text, s.lang, sentiment, tone, sc.hedging,
-                sc.hedged, sc.forward_looking, sc.cues, s.section, counted[b] - counted[a],
-                " ".join(words(tokens[a:b])),
+                sc.hedged, sc.forward_looking, sc.cues, s.section, len(said := words(tokens[a:b])),
+                terms(said),
             )
             for s, sc, (sentiment, tone), (a, b) in zip(sentences, scores, tones, bounds, strict=True)
         ]  # fmt: skip

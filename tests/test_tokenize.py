@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from callnlp.tokenize import Tokenizer, TokenKind, user_words
+from callnlp.tokenize import Tokenizer, TokenKind, terms, user_words, words
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,19 @@ def test_tokenize_is_the_same_however_many_tokenizers_a_process_made(tok: Tokeni
         Tokenizer()("预热")
     assert tok(text) == before
     assert Tokenizer()(text) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("营收同比增长420%,净亏损扩大。", "营收 同比 增长 420% 净亏损 扩大"),
+        ("Revenue grew 420%, Net Loss widened.", "revenue grew 420% net loss widened"),
+        ("调整后EBITDA利润率为12%。", "调整后ebitda利润率 为 12%"),
+        ("HK$2.5BN 与 US$981.6 Million, GB200 与 NVL72", "hk$2.5bn 与 us$981.6 million gb200 与 nvl72"),
+    ],
+)  # fmt: skip
+def test_tokenize_terms_are_the_words_lower_cased_each(tok: Tokenizer, text: str, expected: str) -> None:
+    said = words(tok(text))
+    assert not any(t.kind is TokenKind.PUNCT and t.text in said for t in tok(text))
+    # lower-casing the joined words gives what lower-casing each word one by one gives
+    assert terms(said) == " ".join(w.lower() for w in said) == expected

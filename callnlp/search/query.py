@@ -21,7 +21,7 @@ from callnlp.figures import FigureExtractor, metric_aliases
 from callnlp.periods import periods, resolve
 from callnlp.record import Figure
 from callnlp.resources import lines
-from callnlp.tokenize import default_tokenizer, words
+from callnlp.tokenize import default_tokenizer, terms, words
 from callnlp.units import keywords
 
 MAX_QUERY_CHARS = 4000
@@ -96,15 +96,15 @@ def read_query(text: str) -> Query:
         (('metric:capex',), True)
     """
     text = text[:MAX_QUERY_CHARS]
-    every = search_terms(" ".join(words(_cut(text))))
+    every = search_terms(terms(words(_cut(text))))
     stop = _stopwords()
     content = [t for t in every if t not in stop]
-    terms = tuple(dict.fromkeys(content))[:MAX_TERMS]
-    kept = set(terms)
-    pairs = tuple(dict.fromkeys((a, b) for a, b in itertools.pairwise(content) if a != b and {a, b} <= kept))
+    kept = tuple(dict.fromkeys(content))[:MAX_TERMS]
+    held = set(kept)
+    pairs = tuple(dict.fromkeys((a, b) for a, b in itertools.pairwise(content) if a != b and {a, b} <= held))
     topics = tuple(topics_of(text))
     quarters = tuple(dict.fromkeys(p for m in periods(text) if (p := resolve(m, None, None)) and "Q" in p))
-    return Query(text, terms, topics, pairs, tuple(_figures()(text)), quarters)
+    return Query(text, kept, topics, pairs, tuple(_figures()(text)), quarters)
 
 
 def topics_of(text: str) -> list[str]:
@@ -164,7 +164,7 @@ def topic_words(topic: str) -> list[tuple[str, ...]]:
 
 
 def _alias_terms(alias: str) -> tuple[str, ...]:
-    return tuple(search_terms(" ".join(words(_cut(alias)))))
+    return tuple(search_terms(terms(words(_cut(alias)))))
 
 
 def topic_pattern(topics: tuple[str, ...]) -> str:
