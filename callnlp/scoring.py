@@ -474,7 +474,7 @@ class LexiconScorer:
         # One C-level pass finds the few tokens that start a cue; only the sentences that
         # hold one are looked at word by word.
         found = list(map(self._lookup.for_tokens(tokens).__getitem__, map(itemgetter(0), tokens)))
-        starts = list(compress(_indices(len(found)), found))
+        starts = list(compress(range(len(found)), found))
         bounds = list(bounds)
         scores = [_PLAIN] * len(bounds)
         for n in guided:
@@ -636,17 +636,6 @@ for _cls, _names in (
 ):
     if tuple(f.name for f in fields(_cls)) != _names or hasattr(_cls, "__post_init__"):
         raise TypeError(f"{_cls.__name__} changed: update how callnlp.scoring makes its objects")
-
-_INTS: list[int] = []
-
-
-def _indices(n: int) -> list[int]:
-    """0, 1, 2, ... at least up to `n`, made once: a pass over tokens then makes no ints."""
-    global _INTS
-    ints = _INTS
-    if len(ints) < n:
-        ints = _INTS = list(range(n + n // 4 + 1024))
-    return ints
 
 
 class _Memo(dict):
