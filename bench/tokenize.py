@@ -25,7 +25,8 @@ Rows:
 
 Then the same corpus as one file, each contender a whole process as a user runs it
 (start-up, dictionary loads and output included; both from bytecode, which this bench
-first writes for callnlp as pip install does), alternating, median of --rounds:
+first writes for callnlp as pip install does), alternating, median of --rounds, in wall
+time and in CPU time (user + system: less swayed by other load on the machine):
 
   callnlp analyze --json FILE > /dev/null
   python -c "list(jieba.cut(open(FILE).read()))"
@@ -80,6 +81,7 @@ def timed(fn: Callable[[], object], rounds: int) -> float:
 def whole_processes(docs: list[bytes], rounds: int) -> None:
     """`callnlp analyze --json` against plain jieba.cut of the same file, as processes."""
     import compileall
+    import resource
     import subprocess
     import tempfile
 
@@ -101,19 +103,27 @@ def whole_processes(docs: list[bytes], rounds: int) -> None:
             ],
         }  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(rounds):  # alternating: a burst of load on the machine hits both
             for name, command in commands.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 times[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     mb = sum(map(len, docs)) / 1e6
-    base = statistics.median(times["jieba.cut"])
+    base, base_cpu = statistics.median(times["jieba.cut"]), statistics.median(cpu["jieba.cut"])
     print(f"\nwhole processes on one {mb:.2f} MB file, median of {rounds} alternating runs")
-    print("(both from bytecode: callnlp's modules are compiled first, as pip install does)")
-    print(f"{'':<24}{'seconds':>8}{'MB/s':>8}{'x jieba':>10}")
+    print("(both from bytecode: callnlp's modules are compiled first, as pip install does;")
+    print(" CPU is user + system time, the page faults of a larger heap included)")
+    print(f"{'':<24}{'seconds':>8}{'MB/s':>8}{'x jieba':>10}{'CPU s':>8}{'x jieba':>10}")
     for name, runs in times.items():
-        median = statistics.median(runs)
-        print(f"{name:<24}{median:>8.2f}{mb / median:>8.2f}{base / median:>10.2f}")
+        median, median_cpu = statistics.median(runs), statistics.median(cpu[name])
+        print(
+            f"{name:<24}{median:>8.2f}{mb / median:>8.2f}{base / median:>10.2f}"
+            f"{median_cpu:>8.2f}{base_cpu / median_cpu:>10.2f}"
+        )
 
 
 def main() -> None:
