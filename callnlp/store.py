@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from callnlp import schema
+from callnlp.collector import gc_paused
 from callnlp.errors import MissingDependencyError, OptionError, StoreError
 from callnlp.record import CallAnalysis
 
@@ -276,6 +277,7 @@ class EventStore:
             )
         raise StoreError(f"{ref!r} matches {len(ids)} calls; give more of the id")
 
+    @gc_paused
     def get(self, call_id: str) -> CallAnalysis:
         """The stored record of one call, as `analyze` made it.
 
