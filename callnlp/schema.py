@@ -48,11 +48,11 @@ def _add_search(conn) -> None:
     conn.exec_driver_sql("ALTER TABLE sentences ADD COLUMN terms TEXT")
     tok = default_tokenizer()
     rows = conn.exec_driver_sql('SELECT call_id, "index", text FROM sentences').fetchall()
-    rows = [(terms(words(tok(text))), cid, index) for cid, index, text in rows]
+    updates = [(terms(words(tok(text))), cid, index) for cid, index, text in rows]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if rows:
+    if updates:
         conn.exec_driver_sql(
-            f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', rows
+            f'UPDATE sentences SET terms = {mark} WHERE call_id = {mark} AND "index" = {mark}', updates
         )
 
 
