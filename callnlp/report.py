@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from html import escape
 from importlib.util import find_spec
 
+from callnlp.collector import gc_paused
 from callnlp.figures import format_amount
 from callnlp.record import CallAnalysis, Figure, Language, Role, Scope, Section, Sentence, Turn
 from callnlp.scoring import hedging_density, net_tone
@@ -125,6 +126,7 @@ def report_title(analysis: CallAnalysis) -> str:
     return " ".join(x for x in (call.company or "Call", call.ticker and f"({call.ticker})", call.period) if x)
 
 
+@gc_paused
 def report_body(analysis: CallAnalysis) -> str:
     """The report's content without its page, for a page of another's (the web app's call
     page), styled by `REPORT_CSS`."""

@@ -55,26 +55,35 @@ def test_cli_analyze_compact_json_is_the_same_record_on_one_line(tmp_path, capsy
     assert len(compact) < len(indented)
 
 
-@pytest.mark.parametrize("command", ["analyze", "show"])
-def test_cli_record_commands_collect_nothing_between_making_the_record_and_its_print(
+@pytest.mark.parametrize("command", ["analyze", "show", "report"])
+def test_cli_record_commands_collect_nothing_between_making_the_record_and_using_it(
     tmp_path, capsys, monkeypatch, command: str
 ) -> None:
-    # Resumed in between, the collector's first passes walked the whole record (5% of
-    # `analyze --json` on 2 MB, a fifth of `show --json`); paused until the record is
-    # printed and freed, they walk none of it.
+    # Resumed in between, the collector's passes walked the whole record (on 2 MB, 5% of
+    # `analyze --json`, a fifth of `show --json` and of `report`); paused until the record
+    # is used and freed, they walk none of it.
+    from callnlp import report
+
     path = tmp_path / "call.txt"
     path.write_text((ZH + "Revenue grew 20% to $1.2 billion.\n") * 200, encoding="utf-8")
-    args = ["analyze", str(path), "--json"]
-    owner, name = Analyzer, "__call__"
-    if command == "show":
-        db = str(tmp_path / "calls.db")
+    db = str(tmp_path / "calls.db")
+    args, owner, name, user, use = (
+        ["analyze", str(path), "--json"],
+        Analyzer,
+        "__call__",
+        cli,
+        "_print_record",
+    )
+    if command != "analyze":
         assert main(["ingest", str(path), "--db", db, "--quiet", "--workers", "1"]) == 0
-        args, owner, name = ["show", str(path), "--db", db, "--json"], EventStore, "get"
-        capsys.readouterr()
+        args, owner, name = [command, str(path), "--db", db], EventStore, "get"
+        args += ["--json"] if command == "show" else ["--output", str(tmp_path / "report.html")]
+        user, use = (cli, "_print_record") if command == "show" else (report, "render_report")
+    capsys.readouterr()
     events: list[str] = []
-    make, print_record = getattr(owner, name), cli._print_record
+    make, used = getattr(owner, name), getattr(user, use)
     monkeypatch.setattr(owner, name, lambda self, *a, **k: events.append("made") or make(self, *a, **k))
-    monkeypatch.setattr(cli, "_print_record", lambda *a: (print_record(*a), events.append("printed")))
+    monkeypatch.setattr(user, use, lambda *a: (used(*a), events.append("used"))[0])
 
     def collected(phase: str, info: dict) -> None:
         if phase == "start":
@@ -89,8 +98,12 @@ def test_cli_record_commands_collect_nothing_between_making_the_record_and_its_p
         gc.callbacks.remove(collected)
         if not enabled:
             gc.disable()
-    assert json.loads(capsys.readouterr().out)["call"]["language"] == "mixed"
-    between = events[events.index("made") : events.index("printed")]
+    out = capsys.readouterr().out
+    if command == "report":
+        assert "Notable sentences" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    else:
+        assert json.loads(out)["call"]["language"] == "mixed"
+    between = events[events.index("made") : events.index("used")]
     assert between == ["made"]
     assert gc.isenabled()
 
