@@ -284,7 +284,6 @@ class _Lookup(dict):
         self._entries: dict[str, list[_Entry]] = {}  # by first token
         self._han = [term for term in lexicon if HAN_CHAR.search(term)]
         self._cut([term for term in lexicon if not HAN_CHAR.search(term)])
-        self._started = False  # whether the starts are made from every entry cut
 
     def for_tokens(self, tokens: Sequence[Token]) -> _Lookup:
         """The lookup for a text's tokens: with the terms that hold Chinese cut first, when
@@ -292,8 +291,8 @@ class _Lookup(dict):
         if self._han and "zh" in map(itemgetter(3), tokens):
             terms, self._han = self._han, []
             self._cut(terms)
-            self._started = False
-        if not self._started:
+            self._start()
+        elif not self:  # no starts made yet (a break or a mark is always one)
             self._start()
         return self
 
@@ -314,7 +313,6 @@ class _Lookup(dict):
         """Make the starts of the entries, the clause breaks and the marks: once the first
         text is looked up, and again once the Chinese terms are cut."""
         # every start made anew: an answer remembered for a word (AI, from ai) may change
-        self._started = True
         self.clear()
         self.update({first: _Start(options) for first, options in self._entries.items()})
         for text in _BREAKS:
