@@ -205,17 +205,13 @@ class Tokenizer:
         return out
 
     def _raw(self, text: str, offsets: OffsetMap) -> list[Token]:
-        # The hot loop of the whole pipeline. Chinese (the bulk of most transcripts) goes
-        # to jieba in runs that include the punctuation between words, and its tokens are
-        # built by C-level map/zip; tuple.__new__ skips the NamedTuple's Python __new__.
-        # Offsets are shifted in bulk while a match lies in one linear stretch of the map.
-        out: list[Token] = []
-        append, extend = out.append, out.extend
+        # The hot loop of the whole pipeline. Offsets are shifted in bulk while a match
+        # lies in one linear stretch of the map; tuple.__new__ skips the NamedTuple's
+        # Python __new__. Han runs are cut after the loop, all at once.
+        others: list[Token] = []  # the tokens outside Han runs, in order
+        runs: list[tuple[int, int, int | None, int]] = []  # each Han run: start, end, shift, others before
+        append = others.append
         new = tuple.__new__
-        make = partial(new, Token)
-        cut = None  # jieba's dictionary loads with the first Han run, not for English text
-        hmm = self.hmm
-        kind_of, lang_of = _KIND_OF.__getitem__, _LANG_OF.__getitem__
         word, quantity, code, punct = TokenKind.WORD, TokenKind.QUANTITY, TokenKind.CODE, TokenKind.PUNCT
         norm, orig = offsets.norm, offsets.orig
         last = len(norm) - 2
@@ -231,18 +227,7 @@ class Tokenizer:
                 hi = norm[k + 1]
                 delta = orig[k] - norm[k] if norm[k + 1] - norm[k] == orig[k + 1] - orig[k] else None
             if group == "zh":
-                if cut is None:
-                    cut = self._jieba.cut
-                words = cut(m.group(), hmm)
-                kinds = list(map(kind_of, words))
-                if delta is not None and e <= hi:
-                    bounds = list(accumulate(map(len, words), initial=s + delta))
-                    starts, ends = bounds, bounds[1:]
-                else:
-                    bounds = list(accumulate(map(len, words), initial=s))
-                    starts, ends = offsets.starts(bounds[:-1]), offsets.ends(bounds[1:])
-                # starts may hold one bound more than there are words (saves a copy)
-                extend(map(make, zip(words, starts, ends, map(lang_of, kinds), kinds, strict=False)))
+                runs.append((s, e, delta if e <= hi else None, len(others)))
                 continue
             if delta is not None and e <= hi:
                 s, e = s + delta, e + delta
@@ -258,6 +243,43 @@ class Tokenizer:
                 append(new(Token, (t, s, e, lang, quantity)))
             else:
                 append(new(Token, (m.group(), s, e, "en", code)))
+        if not runs:  # jieba's dictionary loads with the first Han run, not for English text
+            return others
+        return self._with_han(text, runs, others, offsets)
+
+    def _with_han(
+        self, text: str, runs: list[tuple[int, int, int | None, int]], others: list[Token], offsets: OffsetMap
+    ) -> list[Token]:
+        """`others` with the words of each Han run in their place.
+
+        Chinese (the bulk of most transcripts) goes to jieba in runs that include the
+        punctuation between words, all in one call, joined by line breaks: jieba always
+        cuts at one and returns it as a token of its own (a call per run cost a third of
+        jieba's own time). The tokens of a run are built by C-level map/zip.
+        """
+        words = self._jieba.cut("\n".join([text[s:e] for s, e, _, _ in runs]), self.hmm)
+        words.append("\n")  # so that every run's words end with one
+        out: list[Token] = []
+        extend = out.extend
+        make = partial(tuple.__new__, Token)
+        kind_of, lang_of = _KIND_OF.__getitem__, _LANG_OF.__getitem__
+        first = done = 0  # the run's first word; how many of `others` are in `out`
+        for s, _, shift, before in runs:
+            end = words.index("\n", first)
+            run = words[first:end]
+            first = end + 1
+            out += others[done:before]
+            done = before
+            kinds = list(map(kind_of, run))
+            if shift is not None:
+                bounds = list(accumulate(map(len, run), initial=s + shift))
+                starts, ends = bounds, bounds[1:]
+            else:
+                bounds = list(accumulate(map(len, run), initial=s))
+                starts, ends = offsets.starts(bounds[:-1]), offsets.ends(bounds[1:])
+            # starts may hold one bound more than there are words (saves a copy)
+            extend(map(make, zip(run, starts, ends, map(lang_of, kinds), kinds, strict=False)))
+        out += others[done:]
         if len(_KIND_OF) > 1_000_000:
             _KIND_OF.clear()  # new words found by the HMM accumulate over a long batch
         return out
