@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -42,6 +42,8 @@ from callnlp.tokenize import Token, Tokenizer, TokenKind, default_tokenizer, ter
 from callnlp.transformer import TransformerSentiment
 from callnlp.workers import WARM_UP, in_order
 
+_PART = 256
+"""Sentences a part: a long text is tokenized and scored this many sentences at a time."""
 _NOT_HAN = re.compile(f"[^{HAN}]+")
 _NOT_LATIN = re.compile("[^A-Za-z]+")
 
@@ -151,8 +153,11 @@ class Analyzer:
         `metadata` wins over what the text says, as in `__call__`."""
         structure = self.structure(doc)
         pieces, language = self._sentences(doc, structure.blocks)
-        if tokens is None:
-            tokens = self.tokenizer(doc.text, doc.offsets)
+        parts = (
+            self.tokenizer.parts(doc.text, doc.offsets, [p.nstart for p in pieces[_PART::_PART]])
+            if tokens is None
+            else [(tokens, None)]
+        )
         speakers = frozenset(t.speaker for t in structure.turns if t.speaker)
         meta = infer_metadata(doc.text, speakers, doc.source.path)
         if metadata:
@@ -161,7 +166,7 @@ class Analyzer:
         # a period the file is named with is evidence; the text's own quarter a reading of it
         year, quarter = (int(meta.period[:4]), int(meta.period[5])) if meta.period else call_period(doc.text)
         figures = self._figures(doc, pieces, FigureExtractor(year, quarter))
-        sentences = self._score(pieces, tokens, figures)
+        sentences, words_in_text = self._score(pieces, parts, figures)
         call = Call(
             id=doc.source.id,
             source=doc.source.path,
@@ -171,7 +176,7 @@ class Analyzer:
             ticker=meta.ticker,
             period=f"{year}Q{quarter}" if year and quarter else None,
             encoding=doc.source.encoding,
-            tokens=len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT),
+            tokens=words_in_text,
             warnings=doc.warnings,
         )
         result = CallAnalysis(
@@ -190,12 +195,35 @@ class Analyzer:
         )
         return replace(result, signals=signals, aggregates=aggregates)
 
-    def _score(self, sentences: list[_Piece], tokens: list[Token], figures: list[Figure]) -> list[Sentence]:
-        """The sentences with their scores and token counts."""
+    def _score(
+        self, pieces: list[_Piece], parts: Iterable[tuple[list[Token], int | None]], figures: list[Figure]
+    ) -> tuple[list[Sentence], int]:
+        """The sentences with their scores and token counts, and how many words and numbers
+        the whole text holds, from its tokens a part at a time (`Tokenizer.parts`): each
+        sentence is scored once every token it holds is given, and the tokens of the
+        sentences scored are let go: tokens were half the memory of a long Chinese call."""
+        guided = {f.sentence for f in figures if f.kind is Kind.GUIDANCE}
+        ends = [s.end for s in pieces]
+        out: list[Sentence] = []
+        held: list[Token] = []  # the tokens of the sentences not yet scored
+        counted = 0
+        for tokens, until in parts:
+            counted += len(tokens) - countOf(map(itemgetter(4), tokens), TokenKind.PUNCT)
+            held += tokens
+            done = len(out)
+            upto = len(pieces) if until is None else bisect_right(ends, until, lo=done)
+            if upto > done:
+                out += self._scored(pieces[done:upto], held, {n - done for n in guided if done <= n < upto})
+                if upto < len(pieces):
+                    held = held[bisect_left(held, pieces[upto].start, key=itemgetter(1)) :]
+        return out, counted
+
+    def _scored(self, sentences: list[_Piece], tokens: list[Token], guided: set[int]) -> list[Sentence]:
+        """Sentences with their scores and token counts, given their tokens (and maybe
+        more), and which of them (by place in `sentences`) hold a guidance figure."""
         starts = list(map(itemgetter(1), tokens))
         bounds = [(bisect_left(starts, s.start), bisect_left(starts, s.end)) for s in sentences]
-        guided = frozenset(f.sentence for f in figures if f.kind is Kind.GUIDANCE)
-        scores = self.scorer.score(tokens, bounds, guided, [s.text for s in sentences])
+        scores = self.scorer.score(tokens, bounds, frozenset(guided), [s.text for s in sentences])
         tones = [(sc.sentiment, sc.tone) for sc in scores]
         if self.sentiment is not None and sentences:
             tones = self.sentiment([s.text for s in sentences])

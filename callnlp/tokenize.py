@@ -14,8 +14,8 @@ them, and tuples are several times cheaper to make.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from functools import cache, cached_property, partial
 from itertools import accumulate, pairwise
@@ -154,7 +154,9 @@ class Tokenizer:
         if self.userdict:
             for word, _, _ in user_words():
                 if not _HAN_WORD.fullmatch(word):
-                    parts = tuple(t.text for t in self._raw(word, OffsetMap.identity(len(word))))
+                    identity = OffsetMap.identity(len(word))
+                    others, runs = self._scan(word, identity)
+                    parts = tuple(t.text for t in self._merged(word, runs, others, 0, identity))
                     if len(parts) > 1:
                         joins.setdefault(parts[0], []).append((parts, word))
         for options in joins.values():
@@ -178,11 +180,59 @@ class Tokenizer:
         Returns:
             The tokens in order; whitespace is not a token.
         """
-        tokens = self._raw(text, offsets or OffsetMap.identity(len(text)))
+        out: list[Token] = []
+        for tokens, _ in self.parts(text, offsets):
+            out += tokens
+        return out
+
+    def parts(
+        self, text: str, offsets: OffsetMap | None = None, cuts: Iterable[int] = ()
+    ) -> Iterator[tuple[list[Token], int | None]]:
+        """The tokens of `text` a part at a time, so that a long text's tokens need not all
+        be held at once: the same tokens as `self(text, offsets)`, in order.
+
+        Args:
+            text: the text, as for `__call__`.
+            offsets: as for `__call__`.
+            cuts: ascending offsets into `text` where a part should end: each part ends
+                where the first Chinese run at or after its cut starts, outside any
+                mixed-script word (a text without Chinese is one part: its tokens are all
+                made in the one pass that finds the Chinese runs).
+
+        Yields:
+            (tokens, until): a part's tokens, and the offset (into the original when
+            `offsets` is given) before which every token has now been given; None with
+            the last part.
+
+        Example:
+            >>> parts = Tokenizer().parts("收入增长。 利润下降。", cuts=[5])
+            >>> [([t.text for t in tokens], until) for tokens, until in parts]
+            [(['收入', '增长', '。'], 6), (['利润', '下降', '。'], None)]
+        """
+        offsets = offsets or OffsetMap.identity(len(text))
+        others, runs = self._scan(text, offsets)
         # every mixed-script word holds Han: English text needs no dictionary at all
-        if HAN_CHAR.search(text) and self._joins:
-            tokens = self._join(tokens, text, offsets)
-        return tokens
+        mixed = list(self._mixed.finditer(text)) if runs and self._joins else []
+        starts, ends = [m.start() for m in mixed], [m.end() for m in mixed]
+        given = done = joined = 0  # the runs, the other tokens and the mixed words given
+        for cut in cuts:
+            end = bisect_left(runs, cut, lo=given, key=itemgetter(0))
+            # a part ends where a run starts, outside any mixed-script word
+            while (
+                end < len(runs)
+                and (k := bisect_right(ends, runs[end][0])) < len(mixed)
+                and starts[k] < runs[end][0]
+            ):
+                end = bisect_left(runs, ends[k], lo=end, key=itemgetter(0))
+            if end == len(runs):
+                break
+            if end > given:
+                upto, words = runs[end][3], bisect_left(starts, runs[end][0])
+                tokens = self._merged(text, runs[given:end], others[done:upto], done, offsets)
+                yield self._join(tokens, mixed[joined:words], offsets), offsets.start(runs[end][0])
+                given, done, joined = end, upto, words
+        tokens = self._merged(text, runs[given:], others[done:], done, offsets)
+        yield self._join(tokens, mixed[joined:], offsets), None
 
     def each(self, texts: Sequence[str]) -> list[list[Token]]:
         """The tokens of each of many short texts (lexicon entries), offsets into each.
@@ -206,12 +256,17 @@ class Tokenizer:
             i = j
         return out
 
-    def _raw(self, text: str, offsets: OffsetMap) -> list[Token]:
+    def _scan(
+        self, text: str, offsets: OffsetMap
+    ) -> tuple[list[Token], list[tuple[int, int, int | None, int]]]:
+        """The tokens outside Han runs, and each Han run: its start and end, the shift of
+        its offsets into the original (None when they do not shift alike), and how many of
+        those tokens come before it."""
         # The hot loop of the whole pipeline. Offsets are shifted in bulk while a match
         # lies in one linear stretch of the map; tuple.__new__ skips the NamedTuple's
-        # Python __new__. Han runs are cut after the loop, all at once.
-        others: list[Token] = []  # the tokens outside Han runs, in order
-        runs: list[tuple[int, int, int | None, int]] = []  # each Han run: start, end, shift, others before
+        # Python __new__.
+        others: list[Token] = []
+        runs: list[tuple[int, int, int | None, int]] = []
         append = others.append
         new = tuple.__new__
         word, quantity, code, punct = TokenKind.WORD, TokenKind.QUANTITY, TokenKind.CODE, TokenKind.PUNCT
@@ -245,20 +300,26 @@ class Tokenizer:
                 append(new(Token, (t, s, e, lang, quantity)))
             else:
                 append(new(Token, (m.group(), s, e, "en", code)))
-        if not runs:  # jieba's dictionary loads with the first Han run, not for English text
-            return others
-        return self._with_han(text, runs, others, offsets)
+        return others, runs
 
-    def _with_han(
-        self, text: str, runs: list[tuple[int, int, int | None, int]], others: list[Token], offsets: OffsetMap
+    def _merged(
+        self,
+        text: str,
+        runs: list[tuple[int, int, int | None, int]],
+        others: list[Token],
+        before: int,
+        offsets: OffsetMap,
     ) -> list[Token]:
-        """`others` with the words of each Han run in their place.
+        """`others` (those of `_scan` from number `before` on) with the words of each Han
+        run in their place.
 
         Chinese (the bulk of most transcripts) goes to jieba in runs that include the
         punctuation between words, all in one call, joined by line breaks: jieba always
         cuts at one and returns it as a token of its own (a call per run cost a third of
         jieba's own time). The tokens of a run are built by C-level map/zip.
         """
+        if not runs:  # jieba's dictionary loads with the first Han run, not for English text
+            return others
         words = self._jieba.cut("\n".join([text[s:e] for s, e, _, _ in runs]), self.hmm)
         words.append("\n")  # so that every run's words end with one
         out: list[Token] = []
@@ -266,12 +327,12 @@ class Tokenizer:
         make = partial(tuple.__new__, Token)
         kind_of, lang_of = _KIND_OF.__getitem__, _LANG_OF.__getitem__
         first = done = 0  # the run's first word; how many of `others` are in `out`
-        for s, _, shift, before in runs:
+        for s, _, shift, ahead in runs:
             end = words.index("\n", first)
             run = words[first:end]
             first = end + 1
-            out += others[done:before]
-            done = before
+            out += others[done : ahead - before]
+            done = ahead - before
             kinds = list(map(kind_of, run))
             if shift is not None:
                 bounds = list(accumulate(map(len, run), initial=s + shift))
@@ -286,14 +347,16 @@ class Tokenizer:
             _KIND_OF.clear()  # new words found by the HMM accumulate over a long batch
         return out
 
-    def _join(self, tokens: list[Token], text: str, offsets: OffsetMap | None) -> list[Token]:
-        """The tokens with each mixed-script dictionary word the text holds joined into one;
-        only the places where such a word stands are looked at."""
+    def _join(self, tokens: list[Token], found: list[re.Match[str]], offsets: OffsetMap) -> list[Token]:
+        """The tokens with each mixed-script dictionary word `found` in their text joined
+        into one; only the places where such a word stands are looked at."""
+        if not found:
+            return tokens
         joins = self._joins
         out: list[Token] = []
         done = 0  # tokens before this one are in `out`
-        for m in self._mixed.finditer(text):
-            start = offsets.start(m.start()) if offsets else m.start()
+        for m in found:
+            start = offsets.start(m.start())
             i = bisect_left(tokens, start, lo=done, key=itemgetter(1))
             if i == len(tokens) or tokens[i].start != start:
                 continue  # the word starts inside a token: the segmenter read it otherwise

@@ -227,3 +227,36 @@ def test_pipeline_each_in_workers_gives_what_one_process_gives(tmp_path) -> None
 def test_pipeline_each_refuses_no_workers(workers) -> None:
     with pytest.raises(OptionError, match=f"at least 1, not {workers}"):
         next(Analyzer().each(["corpora/calls"], workers))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zh_qa_style_jinghong_2025q2.txt",
+        "interpreted_tianlan_2025q3.txt",
+        "en_sa_quantaridge_q3_2025.txt",
+    ],
+)
+def test_pipeline_scoring_a_part_at_a_time_gives_the_record_of_one_pass(monkeypatch, name: str) -> None:
+    import callnlp.pipeline
+
+    path = CORPORA / "calls" / name
+    whole = analyze(path).to_json_bytes()
+    for sentences in (1, 5):
+        monkeypatch.setattr(callnlp.pipeline, "_PART", sentences)
+        assert analyze(path).to_json_bytes() == whole, sentences
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=300))
+def test_pipeline_random_text_scored_a_sentence_a_part_as_in_one_pass(text: str) -> None:
+    import callnlp.pipeline
+
+    if not text.strip().strip("\ufeff"):
+        return
+    whole = analyze(text.encode(), name="random.txt").to_json_bytes()
+    default, callnlp.pipeline._PART = callnlp.pipeline._PART, 1
+    try:
+        assert analyze(text.encode(), name="random.txt").to_json_bytes() == whole
+    finally:
+        callnlp.pipeline._PART = default

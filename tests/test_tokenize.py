@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from callnlp.tokenize import Tokenizer, TokenKind, terms, user_words, words
@@ -198,3 +200,31 @@ def test_tokenize_terms_are_the_words_lower_cased_each(tok: Tokenizer, text: str
     assert not any(t.kind is TokenKind.PUNCT and t.text in said for t in tok(text))
     # lower-casing the joined words gives what lower-casing each word one by one gives
     assert terms(said) == " ".join(w.lower() for w in said) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "收入增长。 利润下降。\n毛利率为38%,调整后EBITDA为5亿美元。非GAAP每股收益0.12美元。",
+        "Revenue grew 20% to $1.2 billion.\nMargins may be lumpy. Adjusted EBITDA rose.",
+        "營(yíng)收增長２０％，調(tiáo)整後EBITDA為5億。\r\nNVL72出货量 up 3x, 毛利率 38%。",
+    ],
+)
+@pytest.mark.parametrize("every", [1, 3, 7, 1000])
+def test_tokenize_parts_give_the_tokens_of_the_whole_text_wherever_cut(
+    tok: Tokenizer, text: str, every: int
+) -> None:
+    from callnlp.normalize import normalize
+    from callnlp.text import Source
+
+    doc = normalize(Source(text, id=""))
+    given: list = []
+    for tokens, until in tok.parts(doc.text, doc.offsets, range(every, len(doc.text), every)):
+        assert all(t.start < until for t in tokens) if until is not None else True
+        given.append((tokens, until))
+    assert [t for tokens, _ in given for t in tokens] == tok(doc.text, doc.offsets)
+    for (_, until), (later, _) in pairwise(given):  # nothing given later starts before `until`
+        assert all(t.start >= until for t in later)
+    assert given[-1][1] is None
+    if every == 1 and "。 " in text:
+        assert len(given) > 1  # a Chinese text is parted where its runs start
