@@ -21,11 +21,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from callnlp.errors import ResourceError
 from callnlp.record import CueKind, Tone
+from callnlp.resources import read
 from callnlp.tokenize import Token, TokenKind
 
 _KINDS = tuple(k for k in CueKind if k is not CueKind.EVASION)
@@ -101,7 +101,7 @@ def shipped() -> Head | None:
         ResourceError: the file is there but cannot be read.
     """
     try:
-        text = resources.files("callnlp.models").joinpath("head.json").read_text(encoding="utf-8")
+        text = read("head.json")
     except FileNotFoundError:
         return None
     try:

@@ -62,11 +62,7 @@ def test_head_a_stale_file_names_the_fix(monkeypatch, tmp_path) -> None:
         json.dumps({"features": ["other"], "tone": [], "hedged": [], "enabled": []})
     )
 
-    class Files:
-        def joinpath(self, name):
-            return tmp_path / name
-
-    monkeypatch.setattr(head_module.resources, "files", lambda package: Files())
+    monkeypatch.setattr(head_module, "read", lambda name: (tmp_path / name).read_text(encoding="utf-8"))
     head_module.shipped.cache_clear()
     try:
         with pytest.raises(ResourceError, match=r"python -m callnlp\.head"):
