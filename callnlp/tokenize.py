@@ -4,8 +4,9 @@ Text is cut into script runs by one regular expression: quantities (`9.816亿美
 `$1.06 billion`, `50bps`, `23,876`), product and filing codes (`GB200`, `NVL72`, `10-Q`,
 `Q1`), English words, Han runs and punctuation. Han runs are segmented by jieba's
 dictionary and HMM through rjieba (the Rust jieba-rs), with the finance user dictionary in
-models/userdict.txt. Words of that dictionary that mix scripts (`调整后EBITDA`) are joined
-after segmentation.
+models/userdict.txt, all the runs of a text in one call. Words of that dictionary that mix
+scripts (`调整后EBITDA`) are joined after segmentation. `Tokenizer.parts` gives a long
+text's tokens a part at a time, so they need not all be held at once.
 
 Tokens are `NamedTuple`s rather than dataclasses: a transcript has tens of thousands of
 them, and tuples are several times cheaper to make.
