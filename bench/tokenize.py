@@ -26,7 +26,8 @@ Rows:
 Then the same corpus as one file, each contender a whole process as a user runs it
 (start-up, dictionary loads and output included; both from bytecode, which this bench
 first writes for callnlp as pip install does), alternating, median of --rounds, in wall
-time and in CPU time (user + system: less swayed by other load on the machine):
+time, in CPU time (user + system: less swayed by other load on the machine) and in peak
+memory (each process's own, from wait4):
 
   callnlp analyze --json FILE > /dev/null
   python -c "list(jieba.cut(open(FILE).read()))"
@@ -81,7 +82,7 @@ def timed(fn: Callable[[], object], rounds: int) -> float:
 def whole_processes(docs: list[bytes], rounds: int) -> None:
     """`callnlp analyze --json` against plain jieba.cut of the same file, as processes."""
     import compileall
-    import resource
+    import os
     import subprocess
     import tempfile
 
@@ -104,25 +105,29 @@ def whole_processes(docs: list[bytes], rounds: int) -> None:
         }  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
+        peak: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(rounds):  # alternating: a burst of load on the machine hits both
             for name, command in commands.items():
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
-                subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                _, status, usage = os.wait4(child.pid, 0)  # this child's own CPU time and peak
                 times[name].append(time.perf_counter() - start)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                child.returncode = os.waitstatus_to_exitcode(status)
+                if child.returncode:
+                    raise subprocess.CalledProcessError(child.returncode, command)
+                cpu[name].append(usage.ru_utime + usage.ru_stime)
+                peak[name].append(usage.ru_maxrss / 1024)  # KiB on Linux
     mb = sum(map(len, docs)) / 1e6
     base, base_cpu = statistics.median(times["jieba.cut"]), statistics.median(cpu["jieba.cut"])
     print(f"\nwhole processes on one {mb:.2f} MB file, median of {rounds} alternating runs")
     print("(both from bytecode: callnlp's modules are compiled first, as pip install does;")
-    print(" CPU is user + system time, the page faults of a larger heap included)")
-    print(f"{'':<24}{'seconds':>8}{'MB/s':>8}{'x jieba':>10}{'CPU s':>8}{'x jieba':>10}")
+    print(" CPU is user + system time, the page faults of a larger heap included; peak is RSS)")
+    print(f"{'':<24}{'seconds':>8}{'MB/s':>8}{'x jieba':>10}{'CPU s':>8}{'x jieba':>10}{'peak MB':>9}")
     for name, runs in times.items():
         median, median_cpu = statistics.median(runs), statistics.median(cpu[name])
         print(
             f"{name:<24}{median:>8.2f}{mb / median:>8.2f}{base / median:>10.2f}"
-            f"{median_cpu:>8.2f}{base_cpu / median_cpu:>10.2f}"
+            f"{median_cpu:>8.2f}{base_cpu / median_cpu:>10.2f}{statistics.median(peak[name]):>9.0f}"
         )
 
 
