@@ -155,6 +155,7 @@ class Tokenizer:
         if self.userdict:
             for word, _, _ in user_words():
                 if not _HAN_WORD.fullmatch(word):
+                    # its parts unjoined: self(word) would join them, with what this makes
                     identity = OffsetMap.identity(len(word))
                     others, runs = self._scan(word, identity)
                     parts = tuple(t.text for t in self._merged(word, runs, others, 0, identity))
@@ -228,10 +229,10 @@ class Tokenizer:
             if end == len(runs):
                 break
             if end > given:
-                upto, words = runs[end][3], bisect_left(starts, runs[end][0])
+                upto, upto_mixed = runs[end][3], bisect_left(starts, runs[end][0])
                 tokens = self._merged(text, runs[given:end], others[done:upto], done, offsets)
-                yield self._join(tokens, mixed[joined:words], offsets), offsets.start(runs[end][0])
-                given, done, joined = end, upto, words
+                yield self._join(tokens, mixed[joined:upto_mixed], offsets), offsets.start(runs[end][0])
+                given, done, joined = end, upto, upto_mixed
         tokens = self._merged(text, runs[given:], others[done:], done, offsets)
         yield self._join(tokens, mixed[joined:], offsets), None
 
